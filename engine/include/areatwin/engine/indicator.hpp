@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "areatwin/engine/grid.hpp"
+#include "areatwin/engine/layer_stack.hpp"
+#include "areatwin/engine/parameters.hpp"
+#include "areatwin/engine/raster.hpp"
+#include "areatwin/engine/tiling.hpp"
+
+namespace areatwin {
+
+// One output raster of an indicator.
+struct OutputSpec {
+    std::string name;          // layer name in the GeoPackage, e.g. "green_share_r300"
+    std::string unit;          // "%", "dB(A)", "ug/m3", "degC"
+    std::string description;
+    std::vector<double> thresholds;  // per-area statistics report residents above each
+    std::string style;         // colour ramp for QGIS: "green", "noise", "heat", "diverging"
+    double style_min = 0.0;    // value range of the ramp
+    double style_max = 100.0;
+};
+
+// The identity and model card of an indicator, declared once next to its code.
+struct IndicatorDescriptor {
+    std::string id;            // dotted: "green.share", "noise.cnossos"
+    std::string version;       // bumps when results change
+    std::string summary;       // one line
+    std::string method;        // the published method followed, with reference
+    std::string validity;      // where the results are meaningful
+    std::string assumptions;
+    std::vector<ParameterSpec> parameters;
+};
+
+// A named point formula exposed for validation: `areatwin formula NAME key=value ...`.
+struct FormulaResult {
+    std::map<std::string, std::optional<double>> values;  // nullopt prints as null
+    std::map<std::string, std::vector<double>> arrays;    // e.g. per-band levels
+    std::map<std::string, std::string> texts;             // e.g. a class label
+    std::vector<std::string> warnings;
+};
+
+struct Formula {
+    std::string name;
+    std::string summary;
+    std::vector<ParameterSpec> inputs;    // validated like indicator parameters
+    std::vector<std::string> results;     // result field names, unit in the name
+    std::function<FormulaResult(const Parameters&)> evaluate;
+};
+
+// The breakdown of one value at one location.
+struct Explanation {
+    struct Term {
+        std::string name;
+        double value = 0.0;
+        std::string unit;
+        std::string note;
+    };
+    std::string indicator;
+    std::string output;
+    double x = 0.0;
+    double y = 0.0;
+    std::optional<double> value;
+    std::string unit;
+    std::vector<Term> terms;
+    std::vector<std::string> notes;
+};
+
+// What a tile's compute sees: the whole stack read-only, its window, and its output rasters.
+struct TileContext {
+    const LayerStack& inputs;
+    const GridSpec& grid;
+    Tile tile;
+};
+
+// Full-grid output rasters; a tile writes only the cells of its core window.
+struct TileOutputs {
+    std::vector<Raster*> rasters;  // in the order of IndicatorModel::outputs()
+};
+
+// An indicator built from validated parameters. compute() is const and is called from many
+// threads for different tiles at once.
+class IndicatorModel {
+public:
+    virtual ~IndicatorModel() = default;
+    [[nodiscard]] virtual std::vector<std::string> inputs() const = 0;   // layer and role names read
+    [[nodiscard]] virtual double halo_m() const = 0;
+    [[nodiscard]] virtual std::vector<OutputSpec> outputs() const = 0;
+    // Working memory per tile cell beyond inputs and outputs, for the memory estimate.
+    [[nodiscard]] virtual double working_bytes_per_cell() const { return 16.0; }
+    virtual void compute(const TileContext& ctx, TileOutputs& out) const = 0;
+    [[nodiscard]] virtual Explanation explain(const LayerStack& inputs, double x, double y) const = 0;
+};
+
+// The catalogue entry: descriptor, builder and formulas (template method: the engine validates
+// parameters against the descriptor, then calls build with the validated set).
+class Indicator {
+public:
+    virtual ~Indicator() = default;
+    [[nodiscard]] virtual const IndicatorDescriptor& descriptor() const = 0;
+    [[nodiscard]] virtual std::unique_ptr<IndicatorModel> build(const Parameters& params) const = 0;
+    [[nodiscard]] virtual std::vector<Formula> formulas() const { return {}; }
+
+    // Validates raw parameters and builds; the only way the engine creates models.
+    [[nodiscard]] std::unique_ptr<IndicatorModel> configure(const std::map<std::string, RawValue>& raw) const;
+};
+
+// The explicit catalogue (filled in indicators/all.cpp).
+class IndicatorRegistry {
+public:
+    void add(std::unique_ptr<Indicator> indicator);
+    [[nodiscard]] const Indicator& get(const std::string& id) const;  // ConfigError listing known ids
+    [[nodiscard]] const Indicator* find(const std::string& id) const;
+    [[nodiscard]] std::vector<const Indicator*> all() const;
+    [[nodiscard]] const Formula& formula(const std::string& name) const;  // ConfigError if unknown
+    [[nodiscard]] std::vector<std::pair<const Indicator*, Formula>> all_formulas() const;
+
+private:
+    std::vector<std::unique_ptr<Indicator>> indicators_;
+};
+
+}  // namespace areatwin
