@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+set(AREATWIN_IO_LOAD_SOURCES
+  src/vector_reader.cpp
+  src/raster_reader.cpp
+  src/presets.cpp
+  src/derive.cpp
+  src/hash.cpp
+)

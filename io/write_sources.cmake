@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+set(AREATWIN_IO_WRITE_SOURCES
+  src/gpkg_writer.cpp
+  src/styles.cpp
+)
