@@ -118,7 +118,7 @@ public:
     [[nodiscard]] const Indicator& get(const std::string& id) const;  // ConfigError listing known ids
     [[nodiscard]] const Indicator* find(const std::string& id) const;
     [[nodiscard]] std::vector<const Indicator*> all() const;
-    [[nodiscard]] const Formula& formula(const std::string& name) const;  // ConfigError if unknown
+    [[nodiscard]] Formula formula(const std::string& name) const;  // ConfigError if unknown
     [[nodiscard]] std::vector<std::pair<const Indicator*, Formula>> all_formulas() const;
 
 private:

@@ -14,6 +14,9 @@ namespace areatwin {
 // (so several features accumulate; clamp afterwards when they may overlap). Rings may have either
 // orientation; holes are subtracted. Cost is proportional to the boundary cells plus the rows spanned.
 void accumulate_coverage(const GridSpec& grid, const Geometry& geometry, Raster& coverage);
+// The same into a row-major buffer of grid.cols x grid.rows doubles, for callers that need more than
+// float precision (area balances over many cells).
+void accumulate_coverage(const GridSpec& grid, const Geometry& geometry, std::vector<double>& coverage);
 
 // Plain reference: coverage by s x s point sampling of every cell in the bounding box (test oracle).
 void accumulate_coverage_reference(const GridSpec& grid, const Geometry& geometry, Raster& coverage,

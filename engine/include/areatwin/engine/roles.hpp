@@ -43,6 +43,7 @@ inline constexpr std::string_view dsm = "dsm";                           // m ab
 inline constexpr std::string_view building_height = "building.height_m"; // m above ground, 0 outside
 inline constexpr std::string_view building_fraction = "building.fraction";
 inline constexpr std::string_view canopy_height = "canopy.height_m";     // m above ground, 0 where none
+inline constexpr std::string_view canopy_fraction = "canopy.fraction";   // share of the cell under tree crowns
 inline constexpr std::string_view residents = "population.residents";   // residents per cell
 inline constexpr std::string_view dwellings = "population.dwellings";   // dwellings per cell
 inline constexpr std::string_view area_index = "areas.index";           // 0-based area number, NaN outside

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "areatwin/engine/indicator.hpp"
+
+namespace areatwin::indicators::green {
+
+// The discretised disc of a radius: cells whose centre lies within radius_m of the centre cell's
+// centre, as rectangles of rows with the same half-width (so a summed-area table sums it in
+// 4 lookups per rectangle).
+struct DiscRectangle {
+    std::int64_t row_begin;   // offset from the centre row, inclusive
+    std::int64_t row_end;     // exclusive
+    std::int64_t half_width;  // columns -half_width .. +half_width
+};
+struct Disc {
+    std::int64_t radius_cells = 0;          // largest row offset
+    std::vector<std::int64_t> half_widths;  // per row offset -radius_cells .. +radius_cells
+    std::vector<DiscRectangle> rectangles;
+    [[nodiscard]] std::int64_t cell_count() const;
+};
+Disc make_disc(double radius_m, double cell_size_m);
+
+// Green fraction of one cell from the stack (NaN where any input is nodata).
+struct GreenInputs {
+    std::vector<const Raster*> class_fractions;  // the green land-cover classes present in the stack
+    const Raster* canopy_fraction = nullptr;     // tree crowns, when counted
+    [[nodiscard]] float green_fraction(std::int64_t col, std::int64_t row) const;
+};
+
+// Plain reference: the share in percent at one cell by direct summation over the disc (the test
+// oracle, the benchmark baseline and the explain path). NaN when the cell itself has no value.
+struct DiscSum {
+    double green_cells = 0.0;      // sum of green fractions over counted cells
+    std::int64_t counted_cells = 0;
+    std::int64_t nodata_cells = 0;
+    std::int64_t disc_cells_in_grid = 0;
+};
+DiscSum green_disc_sum_reference(const GridSpec& grid, const GreenInputs& inputs, const Disc& disc,
+                                 std::int64_t col, std::int64_t row, bool nodata_as_zero);
+
+class GreenShare final : public Indicator {
+public:
+    [[nodiscard]] const IndicatorDescriptor& descriptor() const override;
+    [[nodiscard]] std::unique_ptr<IndicatorModel> build(const Parameters& params) const override;
+    [[nodiscard]] std::vector<Formula> formulas() const override;
+};
+
+}  // namespace areatwin::indicators::green

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <cmath>
+#include <memory>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "areatwin/engine/errors.hpp"
+#include "areatwin/engine/executor.hpp"
+#include "areatwin/engine/roles.hpp"
+#include "areatwin/indicators/all.hpp"
+#include "green/green_share.hpp"
+#include "support/synthetic.hpp"
+
+namespace areatwin {
+namespace {
+
+using indicators::green::make_disc;
+
+std::unique_ptr<IndicatorModel> share_model(std::vector<double> radii, std::string nodata_mode = "exclude") {
+    return indicators::builtin_registry().get("green.share").configure(
+        {{"radius_m", {std::move(radii), ""}}, {"nodata_mode", {std::move(nodata_mode), ""}}});
+}
+
+LayerStack grass_stack(const GridSpec& grid, const Raster& grass) {
+    LayerStack s(grid);
+    s.set_raster(layer::landcover_fraction("grass"), std::make_shared<const Raster>(grass));
+    s.set_raster(layer::landcover_fraction("paved"), std::make_shared<const Raster>(test::constant_raster(grid, 0.0f)));
+    return s;
+}
+
+TEST(GreenDisc, CellCountsMatchTheGaussCircleProblem) {
+    // Lattice points with x^2 + y^2 <= n^2 (OEIS A000328): n = 1, 2, 3, 5, 10 -> 5, 13, 29, 81, 317.
+    EXPECT_EQ(make_disc(10.0, 10.0).cell_count(), 5);
+    EXPECT_EQ(make_disc(20.0, 10.0).cell_count(), 13);
+    EXPECT_EQ(make_disc(30.0, 10.0).cell_count(), 29);
+    EXPECT_EQ(make_disc(50.0, 10.0).cell_count(), 81);
+    EXPECT_EQ(make_disc(100.0, 10.0).cell_count(), 317);
+    EXPECT_EQ(make_disc(300.0, 30.0).cell_count(), 317);  // only r / cell matters
+    // The rectangles cover exactly the disc rows.
+    const auto d = make_disc(300.0, 10.0);
+    std::int64_t rows = 0;
+    for (const auto& r : d.rectangles) rows += r.row_end - r.row_begin;
+    EXPECT_EQ(rows, 2 * d.radius_cells + 1);
+    EXPECT_LT(d.rectangles.size(), d.half_widths.size());
+}
+
+TEST(GreenShare, AllGreenGivesHundredAndAllGreyGivesZero) {
+    // green-method.md section 10, property 7.
+    const auto grid = test::make_grid(80, 70);
+    for (float value : {1.0f, 0.0f}) {
+        const auto out = run_indicator(*share_model({100, 300}), grass_stack(grid, test::constant_raster(grid, value)),
+                                       {2, 32, {}});
+        ASSERT_EQ(out.size(), 2u);
+        for (const auto& r : out) {
+            for (float v : r.values()) ASSERT_FLOAT_EQ(v, value * 100.0f);
+        }
+    }
+}
+
+TEST(GreenShare, HalfPlaneGivesTheHandCountedShare) {
+    // Columns 0..49 green, 50..99 paved, radius 10 cells (317 disc cells, 21 in the centre column).
+    // At column 49 the green part of the disc is every cell with dx <= 0: (317 - 21) / 2 + 21 = 169,
+    // share 169 / 317 = 53.312 %. At column 50: dx <= -1: (317 - 21) / 2 = 148, share 46.688 %.
+    const auto grid = test::make_grid(100, 60);
+    Raster grass(grid.cols, grid.rows, 0.0f);
+    for (std::int64_t r = 0; r < grid.rows; ++r) {
+        for (std::int64_t c = 0; c < 50; ++c) grass.at(c, r) = 1.0f;
+    }
+    const auto out = run_indicator(*share_model({100}), grass_stack(grid, grass), {2, 16, {}});
+    EXPECT_NEAR(out[0].at(49, 30), 100.0 * 169.0 / 317.0, 1e-4);
+    EXPECT_NEAR(out[0].at(50, 30), 100.0 * 148.0 / 317.0, 1e-4);
+    EXPECT_FLOAT_EQ(out[0].at(20, 30), 100.0f);
+    EXPECT_FLOAT_EQ(out[0].at(80, 30), 0.0f);
+}
+
+TEST(GreenShare, SummedAreaTableMatchesThePlainReference) {
+    const auto grid = test::make_grid(90, 75, 5.0);
+    auto grass = test::random_raster(grid, 7, 0.0f, 1.0f);
+    test::add_nodata(grass, 8, 0.03);
+    for (const std::string mode : {"exclude", "zero"}) {
+        SCOPED_TRACE(mode);
+        const auto stack = grass_stack(grid, grass);
+        const auto out = run_indicator(*share_model({40, 130}, mode), stack, {2, 23, {}});
+        indicators::green::GreenInputs inputs{{&stack.raster("landcover.grass")}, nullptr};
+        for (std::size_t k = 0; k < 2; ++k) {
+            const auto disc = make_disc(k == 0 ? 40.0 : 130.0, grid.cell_size_m);
+            for (std::int64_t row = 0; row < grid.rows; row += 3) {
+                for (std::int64_t col = 0; col < grid.cols; col += 2) {
+                    const auto sum = indicators::green::green_disc_sum_reference(grid, inputs, disc, col, row, mode == "zero");
+                    const float v = out[k].at(col, row);
+                    if (std::isnan(grass.at(col, row))) {
+                        EXPECT_TRUE(std::isnan(v));
+                        continue;
+                    }
+                    // Fractions are summed in units of 2^-20 of a cell: at most 0.5 * 2^-20 per cell off.
+                    EXPECT_NEAR(v, 100.0 * sum.green_cells / static_cast<double>(sum.counted_cells), 1e-4)
+                        << col << "," << row;
+                }
+            }
+        }
+    }
+}
+
+TEST(GreenShare, TreeCrownsCountOverNonGreenCover) {
+    // Half grass, plus crowns over half of each cell: 0.5 + 0.5 * 0.5 = 0.75 green per cell.
+    const auto grid = test::make_grid(30, 30);
+    auto stack = grass_stack(grid, test::constant_raster(grid, 0.5f));
+    stack.set_raster(std::string(layer::canopy_fraction), std::make_shared<const Raster>(test::constant_raster(grid, 0.5f)));
+    const auto with = run_indicator(*share_model({50}), stack, {1, 64, {}});
+    EXPECT_FLOAT_EQ(with[0].at(15, 15), 75.0f);
+    const auto without = run_indicator(
+        *indicators::builtin_registry().get("green.share").configure({{"include_tree_crowns", {std::string("no"), ""}}}),
+        stack, {1, 64, {}});
+    EXPECT_FLOAT_EQ(without[0].at(15, 15), 50.0f);
+}
+
+TEST(GreenShare, OutputsAreNamedPerRadiusWithUnits) {
+    const auto model = share_model({100, 300});
+    const auto outputs = model->outputs();
+    ASSERT_EQ(outputs.size(), 2u);
+    EXPECT_EQ(outputs[0].name, "green_share_r100");
+    EXPECT_EQ(outputs[1].name, "green_share_r300");
+    EXPECT_EQ(outputs[1].unit, "%");
+    EXPECT_DOUBLE_EQ(model->halo_m(), 300.0);
+}
+
+TEST(GreenShare, WithoutLandCoverTheErrorSaysWhatToAdd) {
+    const auto grid = test::make_grid(10, 10);
+    LayerStack empty(grid);
+    try {
+        (void)run_indicator(*share_model({100}), empty, {1, 64, {}});
+        FAIL();
+    } catch (const DataError& e) {
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("landcover"));
+    }
+}
+
+TEST(GreenShare, DiscFormulaReportsDiscretisation) {
+    const auto f = indicators::builtin_registry().formula("green_disc");
+    const auto r = f.evaluate(validate_parameters("green_disc", f.inputs,
+                                                  {{"radius_m", {100.0, ""}}, {"cell_size_m", {10.0, ""}}}));
+    EXPECT_DOUBLE_EQ(*r.values.at("cells"), 317.0);
+    EXPECT_DOUBLE_EQ(*r.values.at("area_m2"), 31700.0);
+    EXPECT_NEAR(*r.values.at("area_ratio"), 31700.0 / (M_PI * 10000.0), 1e-12);
+    EXPECT_TRUE(r.warnings.empty());
+}
+
+}  // namespace
+}  // namespace areatwin
