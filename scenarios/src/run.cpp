@@ -1,1 +1,505 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "areatwin/scenarios/run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "areatwin/engine/errors.hpp"
+#include "areatwin/engine/executor.hpp"
+#include "areatwin/engine/reducers.hpp"
+#include "areatwin/engine/roles.hpp"
+#include "areatwin/io/gpkg_writer.hpp"
+#include "areatwin/io/load.hpp"
+#include "areatwin/scenarios/edits.hpp"
+
+namespace areatwin::scenarios {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void log_line(const RunOptions& options, const std::string& line) {
+    if (options.log) options.log(line);
+}
+
+const Scenario& scenario_named(const Batch& batch, const std::string& name) {
+    for (const auto& s : batch.scenarios) {
+        if (s.name == name) return s;
+    }
+    throw ConfigError(fmt::format("{}: no scenario named '{}'", batch.file.string(), name));
+}
+
+// The scenario and the chain of scenarios it builds on, baseline first.
+std::vector<const Scenario*> lineage(const Batch& batch, const std::string& name) {
+    std::vector<const Scenario*> chain;
+    const Scenario* s = &scenario_named(batch, name);
+    while (true) {
+        chain.push_back(s);
+        if (s == &batch.scenarios.front()) break;
+        s = &scenario_named(batch, s->base.empty() ? batch.scenarios.front().name : s->base);
+        if (chain.size() > batch.scenarios.size()) throw ConfigError(fmt::format("scenario '{}': its bases form a loop", name));
+    }
+    std::reverse(chain.begin(), chain.end());
+    return chain;
+}
+
+nlohmann::json parameter_json(const Parameters& p) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, v] : p.all_numbers()) j[k] = v.size() == 1 ? nlohmann::json(v.front()) : nlohmann::json(v);
+    for (const auto& [k, v] : p.all_choices()) j[k] = v.size() == 1 ? nlohmann::json(v.front()) : nlohmann::json(v);
+    return j;
+}
+
+// Scenario stacks, built on demand from their base's stack so shared layers are shared.
+class ScenarioStacks {
+public:
+    ScenarioStacks(const Plan& plan, const RunOptions& options, io::LoadReport& report)
+        : plan_(plan), options_(options), report_(report) {}
+
+    const LayerStack& get(const std::string& name) {
+        if (auto it = stacks_.find(name); it != stacks_.end()) return it->second;
+        const auto chain = lineage(plan_.batch, name);
+        const Scenario& s = *chain.back();
+        if (chain.size() == 1) {
+            const auto t0 = Clock::now();
+            LayerStack stack = io::load_inputs(plan_.batch.inputs, plan_.batch.grid, report_);
+            log_line(options_, fmt::format("loaded inputs for '{}' in {:.2f} s ({} grid layers, {} feature roles)", s.name,
+                                           seconds_since(t0), stack.raster_names().size(), stack.feature_roles().size()));
+            return stacks_.emplace(name, std::move(stack)).first->second;
+        }
+        LayerStack stack = get(chain[chain.size() - 2]->name);  // cheap: layers are shared
+        std::set<std::string> roles;
+        for (const auto& edit : s.edits) {
+            const auto outcome = apply_edit(edit, stack, report_);
+            log_line(options_, fmt::format("scenario '{}': {}", s.name, outcome.summary));
+            edit_summaries_[s.name].push_back(outcome.summary);
+            roles.insert(outcome.roles.begin(), outcome.roles.end());
+        }
+        if (!roles.empty()) io::derive_grid_layers(stack, {roles.begin(), roles.end()});
+        return stacks_.emplace(name, std::move(stack)).first->second;
+    }
+
+    [[nodiscard]] const std::map<std::string, std::vector<std::string>>& edit_summaries() const { return edit_summaries_; }
+
+private:
+    const Plan& plan_;
+    const RunOptions& options_;
+    io::LoadReport& report_;
+    std::map<std::string, LayerStack> stacks_;
+    std::map<std::string, std::vector<std::string>> edit_summaries_;
+};
+
+std::string sanitize_column(const std::string& s) {
+    std::string out;
+    for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+    return out;
+}
+
+std::string threshold_text(double t) {
+    auto s = fmt::format("{}", t);
+    std::replace(s.begin(), s.end(), '.', 'p');
+    std::replace(s.begin(), s.end(), '-', 'm');
+    return s;
+}
+
+}  // namespace
+
+nlohmann::json model_card(const Indicator& indicator, const Parameters* in_effect) {
+    const auto& d = indicator.descriptor();
+    nlohmann::json card{{"id", d.id},           {"version", d.version},   {"summary", d.summary},
+                        {"method", d.method},   {"validity", d.validity}, {"assumptions", d.assumptions}};
+    auto& params = card["parameters"] = nlohmann::json::array();
+    for (const auto& p : d.parameters) {
+        nlohmann::json j{{"name", p.name}, {"unit", p.unit}, {"description", p.description}};
+        switch (p.kind) {
+            case ParameterSpec::Kind::Number:
+                j["type"] = "number";
+                j["default"] = p.default_numbers.empty() ? nlohmann::json() : nlohmann::json(p.default_numbers.front());
+                j["min"] = p.min;
+                j["max"] = p.max;
+                break;
+            case ParameterSpec::Kind::NumberList:
+                j["type"] = "number list";
+                j["default"] = p.default_numbers;
+                j["min"] = p.min;
+                j["max"] = p.max;
+                break;
+            case ParameterSpec::Kind::Choice:
+                j["type"] = "choice";
+                j["default"] = p.default_choices.empty() ? nlohmann::json() : nlohmann::json(p.default_choices.front());
+                j["choices"] = p.choices;
+                break;
+            case ParameterSpec::Kind::ChoiceList:
+                j["type"] = "choice list";
+                j["default"] = p.default_choices;
+                j["choices"] = p.choices;
+                break;
+        }
+        params.push_back(j);
+    }
+    auto& formulas = card["formulas"] = nlohmann::json::array();
+    for (const auto& f : indicator.formulas()) formulas.push_back({{"name", f.name}, {"summary", f.summary}});
+    const auto params_in_effect = in_effect ? *in_effect : validate_parameters(d.id, d.parameters, {});
+    const auto model = indicator.build(params_in_effect);
+    auto& outputs = card["outputs"] = nlohmann::json::array();
+    for (const auto& o : model->outputs()) {
+        outputs.push_back({{"name", o.name}, {"unit", o.unit}, {"description", o.description}, {"thresholds", o.thresholds}});
+    }
+    card["inputs"] = model->inputs();
+    card["halo_m"] = model->halo_m();
+    if (in_effect) card["parameters_in_effect"] = parameter_json(*in_effect);
+    return card;
+}
+
+Plan make_plan(const Batch& batch, const IndicatorRegistry& registry, const RunOptions& options) {
+    Plan plan;
+    plan.batch = batch;
+    plan.output = options.output ? std::filesystem::absolute(*options.output) : batch.output;
+    plan.tile_size = options.tile_size.value_or(batch.tile_size);
+    if (plan.tile_size < 16) throw ConfigError(fmt::format("tile size {} is below the minimum of 16 cells", plan.tile_size));
+    io::check_output_writable(plan.output);
+
+    if (batch.indicators.empty()) throw ConfigError(fmt::format("{}: no indicators to run", batch.file.string()));
+    for (const auto& request : batch.indicators) {
+        const Indicator& indicator = registry.get(request.id);
+        const auto& d = indicator.descriptor();
+        PlannedIndicator planned;
+        planned.indicator = &indicator;
+        planned.parameters = validate_parameters(d.id, d.parameters, request.parameters);
+        planned.model = indicator.build(planned.parameters);
+        plan.indicators.push_back(std::move(planned));
+    }
+
+    for (const auto& source : batch.inputs) {
+        if (!std::filesystem::exists(source.path)) {
+            throw DataError(fmt::format("{}: input file for role '{}' does not exist: {}", source.declared_at, source.role,
+                                        source.path.string()));
+        }
+    }
+    for (const auto& s : batch.scenarios) {
+        for (const auto& e : s.edits) {
+            for (const auto* spec : {e.source ? &*e.source : nullptr, e.filter.inside ? &*e.filter.inside : nullptr}) {
+                if (spec && !std::filesystem::exists(spec->path)) {
+                    throw DataError(fmt::format("{}: scenario '{}': edit file does not exist: {}", e.declared_at, s.name,
+                                                spec->path.string()));
+                }
+            }
+        }
+    }
+
+    if (options.scenarios.empty()) {
+        for (const auto& s : batch.scenarios) plan.scenarios.push_back(s.name);
+    } else {
+        plan.scenarios.push_back(batch.scenarios.front().name);  // differences need the baseline
+        for (const auto& name : options.scenarios) {
+            (void)scenario_named(batch, name);
+            if (std::find(plan.scenarios.begin(), plan.scenarios.end(), name) == plan.scenarios.end()) {
+                plan.scenarios.push_back(name);
+            }
+        }
+    }
+
+    // Peak memory: inputs are held once (scenarios share unchanged layers; an edited scenario adds
+    // at most its edited layers), every output raster of every scenario is held until the write,
+    // plus the differences and the per-tile working memory of each thread.
+    const double cells = static_cast<double>(batch.grid.cell_count());
+    const double layer_bytes = cells * sizeof(float);
+    const std::size_t input_layers = landcover_classes().size() + 10;
+    std::size_t outputs = 0;
+    double working = 0.0;
+    const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    for (const auto& p : plan.indicators) {
+        outputs += p.model->outputs().size();
+        const auto halo = static_cast<double>(halo_cells_for(batch.grid, p.model->halo_m()));
+        const double tile_cells = std::pow(static_cast<double>(plan.tile_size) + 2.0 * halo, 2.0);
+        working = std::max(working, tile_cells * p.model->working_bytes_per_cell() * threads);
+    }
+    const double scenarios = static_cast<double>(plan.scenarios.size());
+    plan.memory.items = {
+        {"inputs", layer_bytes * static_cast<double>(input_layers) * (1.0 + 0.25 * (scenarios - 1.0))},
+        {"outputs", layer_bytes * static_cast<double>(outputs) * scenarios},
+        {"differences", layer_bytes * static_cast<double>(outputs) * (batch.differences ? scenarios - 1.0 : 0.0)},
+        {"tile working memory", working},
+    };
+    if (options.memory_budget_bytes > 0.0) check_memory_budget(plan.memory, options.memory_budget_bytes);
+    return plan;
+}
+
+std::vector<std::string> validate_plan(const Plan& plan, const RunOptions& options) {
+    io::LoadReport report;
+    ScenarioStacks stacks(plan, options, report);
+    for (const auto& name : plan.scenarios) {
+        const auto& stack = stacks.get(name);
+        for (const auto& p : plan.indicators) {
+            for (const auto& input : p.model->inputs()) {
+                if (find_role(input) && !stack.has_features(input)) {
+                    throw DataError(fmt::format("indicator '{}' reads role '{}', but the batch has no source for it",
+                                                p.indicator->descriptor().id, input));
+                }
+            }
+        }
+    }
+    return report.warnings;
+}
+
+RunResult run_plan(const Plan& plan, const RunOptions& options) {
+    const auto run_start = Clock::now();
+    const auto& batch = plan.batch;
+    const auto& grid = batch.grid;
+    io::LoadReport report;
+    ScenarioStacks stacks(plan, options, report);
+    RunResult result;
+    result.output = plan.output;
+
+    struct Computed {
+        std::vector<std::shared_ptr<const Raster>> rasters;
+        std::string scenario;
+        double seconds = 0.0;
+    };
+    // Results keyed by indicator, parameters and the hash of every layer the indicator reads.
+    std::map<std::string, Computed> cache;
+    // scenario -> indicator index -> rasters
+    std::map<std::string, std::vector<const Computed*>> by_scenario;
+    nlohmann::json timings = nlohmann::json::object();
+
+    const double total_steps = static_cast<double>(plan.scenarios.size() * plan.indicators.size());
+    double steps_done = 0.0;
+    for (const auto& name : plan.scenarios) {
+        const auto t_edit = Clock::now();
+        const LayerStack& stack = stacks.get(name);
+        timings[name]["prepare_s"] = seconds_since(t_edit);
+        for (std::size_t k = 0; k < plan.indicators.size(); ++k) {
+            const auto& p = plan.indicators[k];
+            const auto& id = p.indicator->descriptor().id;
+            const auto key = fmt::format("{}|{}|{:016x}", id, p.parameters.canonical(), stack.hash_of(p.model->inputs()));
+            auto it = cache.find(key);
+            if (it != cache.end()) {
+                log_line(options, fmt::format("scenario '{}': {} reused from '{}' (no input it reads changed)", name, id,
+                                              it->second.scenario));
+                timings[name][id] = 0.0;
+            } else {
+                const auto t0 = Clock::now();
+                ExecutorOptions exec;
+                exec.threads = options.threads;
+                exec.tile_size = plan.tile_size;
+                if (options.progress) {
+                    exec.progress = [&, base = steps_done](std::size_t done, std::size_t total) {
+                        options.progress(fmt::format("{} / {}", name, id),
+                                         (base + static_cast<double>(done) / static_cast<double>(total)) / total_steps);
+                    };
+                }
+                auto rasters = run_indicator(*p.model, stack, exec);
+                Computed c;
+                c.scenario = name;
+                for (auto& r : rasters) c.rasters.push_back(std::make_shared<const Raster>(std::move(r)));
+                c.seconds = seconds_since(t0);
+                log_line(options, fmt::format("scenario '{}': {} computed in {:.2f} s", name, id, c.seconds));
+                timings[name][id] = c.seconds;
+                it = cache.emplace(key, std::move(c)).first;
+            }
+            by_scenario[name].push_back(&it->second);
+            steps_done += 1.0;
+        }
+    }
+
+    // Per-area statistics and summaries.
+    const LayerStack& baseline_stack = stacks.get(plan.scenarios.front());
+    const bool have_areas = baseline_stack.has_features("areas") && baseline_stack.has_raster(std::string(layer::area_index));
+    if (!have_areas) {
+        result.warnings.push_back("no 'areas' input: the per-area statistics layers are not written");
+    }
+    const std::string baseline = plan.scenarios.front();
+
+    io::GeoPackageWriter writer(plan.output, grid);
+    const auto t_write = Clock::now();
+    for (const auto& name : plan.scenarios) {
+        const LayerStack& stack = stacks.get(name);
+        const Raster* residents =
+            stack.has_raster(std::string(layer::residents)) ? &stack.raster(std::string(layer::residents)) : nullptr;
+        io::VectorLayerOut areas_layer;
+        std::size_t area_count = 0;
+        if (have_areas) {
+            const auto& areas = stack.features("areas");
+            area_count = areas.features.size();
+            areas_layer.table = fmt::format("areas__{}", name);
+            areas_layer.description = fmt::format("per-area statistics of scenario '{}'", name);
+            io::VectorColumn code{"code", "area code", true, {}, {}}, area_name{"name", "area name", true, {}, {}};
+            io::VectorColumn residents_col{"residents", "residents in the area's cells (population input)", false, {}, {}};
+            io::VectorColumn area_col{"area_m2", "area of the cells assigned to the area, m2", false, {}, {}};
+            std::vector<double> res_per_area(area_count, 0.0), cells_per_area(area_count, 0.0);
+            const auto& index = stack.raster(std::string(layer::area_index));
+            for (std::int64_t i = 0; i < grid.cell_count(); ++i) {
+                const float a = index.values()[static_cast<std::size_t>(i)];
+                if (std::isnan(a)) continue;
+                const auto idx = static_cast<std::size_t>(a);
+                cells_per_area[idx] += 1.0;
+                if (residents) {
+                    const float r = residents->values()[static_cast<std::size_t>(i)];
+                    if (!std::isnan(r)) res_per_area[idx] += r;
+                }
+            }
+            for (std::size_t i = 0; i < area_count; ++i) {
+                const auto& f = areas.features[i];
+                areas_layer.geometries.push_back(f.geometry);
+                code.texts.push_back(f.text("code").value_or(""));
+                area_name.texts.push_back(f.text("name").value_or(""));
+                residents_col.numbers.push_back(residents ? std::optional<double>(res_per_area[i]) : std::nullopt);
+                area_col.numbers.push_back(cells_per_area[i] * grid.cell_area_m2());
+            }
+            areas_layer.columns = {code, area_name, residents_col, area_col};
+        }
+        for (std::size_t k = 0; k < plan.indicators.size(); ++k) {
+            const auto& p = plan.indicators[k];
+            const auto outputs = p.model->outputs();
+            const Computed& c = *by_scenario[name][k];
+            const Computed& base = *by_scenario[baseline][k];
+            for (std::size_t o = 0; o < outputs.size(); ++o) {
+                const auto& spec = outputs[o];
+                const Raster& values = *c.rasters[o];
+                writer.add_raster({fmt::format("{}__{}", name, spec.name),
+                                   fmt::format("{} ({}), scenario '{}'", spec.description, spec.unit, name), spec.unit,
+                                   &values, {spec.style, spec.style_min, spec.style_max}});
+                OutputSummary summary;
+                summary.scenario = name;
+                summary.indicator = p.indicator->descriptor().id;
+                summary.output = spec.name;
+                summary.unit = spec.unit;
+                summary.reused = c.scenario != name;
+                summary.reused_from = summary.reused ? c.scenario : "";
+                summary.seconds = summary.reused ? 0.0 : c.seconds;
+                // Whole-grid mean and population-weighted mean, in fixed row order.
+                AreaAccumulator all;
+                AreaAccumulator all_base;
+                for (std::int64_t i = 0; i < grid.cell_count(); ++i) {
+                    const double pop = residents ? static_cast<double>(residents->values()[static_cast<std::size_t>(i)]) : 0.0;
+                    all.add(values.values()[static_cast<std::size_t>(i)], grid.cell_area_m2(), std::isnan(pop) ? 0.0 : pop);
+                    all_base.add(base.rasters[o]->values()[static_cast<std::size_t>(i)], grid.cell_area_m2(), 0.0);
+                }
+                const auto r = all.result();
+                summary.mean = r.mean;
+                summary.mean_pop_weighted = r.mean_pop_weighted;
+                if (name != baseline && r.mean && all_base.result().mean) summary.mean_change = *r.mean - *all_base.result().mean;
+                result.summaries.push_back(summary);
+
+                if (batch.differences && name != baseline) {
+                    Raster diff(grid.cols, grid.rows);
+                    const auto& b = *base.rasters[o];
+                    double max_abs = 0.0;
+                    for (std::size_t i = 0; i < diff.values().size(); ++i) {
+                        diff.values()[i] = values.values()[i] - b.values()[i];  // NaN where either is NaN
+                        if (!std::isnan(diff.values()[i])) max_abs = std::max(max_abs, std::abs(static_cast<double>(diff.values()[i])));
+                    }
+                    const double range = max_abs > 0.0 ? max_abs : 1.0;
+                    writer.add_raster({fmt::format("diff__{}__{}", name, spec.name),
+                                       fmt::format("{} ({}): scenario '{}' minus '{}'", spec.description, spec.unit, name, baseline),
+                                       spec.unit, &diff, {"diverging", -range, range}});
+                }
+                if (have_areas) {
+                    const auto& index = stack.raster(std::string(layer::area_index));
+                    const auto stats = reduce_by_area(grid, values, index, residents, area_count, spec.thresholds, options.threads);
+                    std::vector<AreaAccumulator::Result> base_stats;
+                    if (name != baseline) {
+                        base_stats = reduce_by_area(grid, *base.rasters[o], baseline_stack.raster(std::string(layer::area_index)),
+                                                    nullptr, baseline_stack.features("areas").features.size(), {}, options.threads);
+                    }
+                    const auto col = sanitize_column(spec.name);
+                    auto add_col = [&](const std::string& suffix, const std::string& what, auto getter) {
+                        io::VectorColumn column{col + "_" + suffix, fmt::format("{}: {} ({})", spec.name, what, spec.unit), false, {}, {}};
+                        for (std::size_t i = 0; i < area_count; ++i) column.numbers.push_back(getter(i));
+                        areas_layer.columns.push_back(std::move(column));
+                    };
+                    add_col("mean", "mean over the area's cells", [&](std::size_t i) { return stats[i].mean; });
+                    add_col("min", "minimum", [&](std::size_t i) { return stats[i].min; });
+                    add_col("max", "maximum", [&](std::size_t i) { return stats[i].max; });
+                    add_col("p10", "10th percentile of cells", [&](std::size_t i) { return stats[i].p10; });
+                    add_col("p50", "median of cells", [&](std::size_t i) { return stats[i].p50; });
+                    add_col("p90", "90th percentile of cells", [&](std::size_t i) { return stats[i].p90; });
+                    add_col("popmean", "mean weighted by residents", [&](std::size_t i) { return stats[i].mean_pop_weighted; });
+                    for (std::size_t t = 0; t < spec.thresholds.size(); ++t) {
+                        const auto tt = threshold_text(spec.thresholds[t]);
+                        add_col("res_above_" + tt, fmt::format("residents in cells above {}", spec.thresholds[t]),
+                                [&](std::size_t i) { return std::optional<double>(stats[i].residents_above[t]); });
+                        add_col("share_above_" + tt, fmt::format("share of residents above {} (0-1)", spec.thresholds[t]),
+                                [&](std::size_t i) { return stats[i].share_residents_above[t]; });
+                    }
+                    if (name != baseline) {
+                        add_col("mean_change", "change of the area mean against the baseline", [&](std::size_t i) -> std::optional<double> {
+                            if (i >= base_stats.size() || !stats[i].mean || !base_stats[i].mean) return std::nullopt;
+                            return *stats[i].mean - *base_stats[i].mean;
+                        });
+                    }
+                }
+            }
+        }
+        if (have_areas) writer.add_vector(areas_layer);
+    }
+
+    // The run manifest: how every number was made.
+    nlohmann::json manifest;
+    manifest["engine"] = {{"name", "areatwin"}, {"version", AREATWIN_VERSION}, {"commit", AREATWIN_GIT_COMMIT}};
+    manifest["batch"] = {{"file", batch.file.string()},
+                         {"name", batch.name},
+                         {"sha256", io::sha256_file(batch.file)},
+                         {"size_bytes", std::filesystem::file_size(batch.file)}};
+    manifest["grid"] = {{"crs", grid.crs},     {"origin_x", grid.origin_x}, {"origin_y", grid.origin_y},
+                        {"cell_size_m", grid.cell_size_m}, {"cols", grid.cols}, {"rows", grid.rows}};
+    auto& inputs = manifest["inputs"] = nlohmann::json::array();
+    for (const auto& f : report.files) {
+        inputs.push_back({{"role", f.role}, {"path", f.path}, {"size_bytes", f.size_bytes}, {"sha256", f.sha256}});
+    }
+    manifest["feature_counts"] = report.feature_counts;
+    auto& indicators = manifest["indicators"] = nlohmann::json::array();
+    for (const auto& p : plan.indicators) indicators.push_back(model_card(*p.indicator, &p.parameters));
+    auto& scenarios = manifest["scenarios"] = nlohmann::json::array();
+    for (const auto& name : plan.scenarios) {
+        const auto& s = scenario_named(batch, name);
+        nlohmann::json j{{"name", s.name}, {"description", s.description}, {"base", s.base}};
+        const auto& summaries = stacks.edit_summaries();
+        j["edits"] = summaries.count(name) ? summaries.at(name) : std::vector<std::string>{};
+        scenarios.push_back(j);
+    }
+    manifest["warnings"] = report.warnings;
+    for (const auto& w : result.warnings) manifest["warnings"].push_back(w);
+    manifest["run"] = {{"threads", options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency())},
+                       {"tile_size", plan.tile_size},
+                       {"memory_estimate_bytes", plan.memory.total_bytes()},
+                       {"differences", batch.differences}};
+    timings["compute_and_load_s"] = seconds_since(run_start);
+    manifest["timings"] = timings;
+    writer.set_manifest(manifest);
+    writer.commit();
+    manifest["timings"]["write_s"] = seconds_since(t_write);
+    log_line(options, fmt::format("wrote {} in {:.2f} s", plan.output.string(), seconds_since(t_write)));
+    result.warnings.insert(result.warnings.begin(), report.warnings.begin(), report.warnings.end());
+    result.manifest = std::move(manifest);
+    return result;
+}
+
+std::vector<Explanation> explain_at(const Plan& plan, const std::string& scenario, double x, double y,
+                                    const std::string& indicator_id, const RunOptions& options) {
+    (void)scenario_named(plan.batch, scenario);
+    io::LoadReport report;
+    ScenarioStacks stacks(plan, options, report);
+    const auto& stack = stacks.get(scenario);
+    std::vector<Explanation> out;
+    for (const auto& p : plan.indicators) {
+        if (!indicator_id.empty() && p.indicator->descriptor().id != indicator_id) continue;
+        out.push_back(p.model->explain(stack, x, y));
+    }
+    if (out.empty()) {
+        throw ConfigError(fmt::format("indicator '{}' is not part of batch {}", indicator_id, plan.batch.file.string()));
+    }
+    return out;
+}
+
+}  // namespace areatwin::scenarios
