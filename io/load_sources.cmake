@@ -4,5 +4,6 @@ set(AREATWIN_IO_LOAD_SOURCES
   src/raster_reader.cpp
   src/presets.cpp
   src/derive.cpp
+  src/load_inputs.cpp
   src/hash.cpp
 )

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cmath>
 #include <map>
-#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -78,14 +77,14 @@ public:
             return stacks_.emplace(name, std::move(stack)).first->second;
         }
         LayerStack stack = get(chain[chain.size() - 2]->name);  // cheap: layers are shared
-        std::set<std::string> roles;
         for (const auto& edit : s.edits) {
             const auto outcome = apply_edit(edit, stack, report_);
             log_line(options_, fmt::format("scenario '{}': {}", s.name, outcome.summary));
             edit_summaries_[s.name].push_back(outcome.summary);
-            roles.insert(outcome.roles.begin(), outcome.roles.end());
+            // Derive right away, in edit order: a later paint edits the derived land-cover fractions
+            // and must not be overwritten by a derivation of an earlier feature edit.
+            if (!outcome.roles.empty()) io::derive_grid_layers(stack, outcome.roles);
         }
-        if (!roles.empty()) io::derive_grid_layers(stack, {roles.begin(), roles.end()});
         return stacks_.emplace(name, std::move(stack)).first->second;
     }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "support/synthetic.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <memory>
 #include <random>
@@ -81,7 +83,8 @@ std::filesystem::path shared_data_dir() { return std::filesystem::path(AREATWIN_
 bool shared_data_present() { return std::filesystem::is_directory(shared_data_dir()); }
 
 std::filesystem::path test_tmp_dir(const std::string& name) {
-    const auto dir = std::filesystem::path(AREATWIN_TEST_TMP) / name;
+    // CTest runs tests as separate processes in parallel: keep each process in its own folder.
+    const auto dir = std::filesystem::path(AREATWIN_TEST_TMP) / (name + "_" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;
