@@ -96,6 +96,7 @@ void print_summary(const scenarios::RunResult& result) {
                    s.reused ? "reused from " + s.reused_from : "computed");
     }
     fmt::print("\nGeoPackage: {}\n", result.output.string());
+    for (const auto& csv : result.csv_files) fmt::print("Per-area table: {}\n", csv.string());
 }
 
 RawValue parse_formula_value(const std::string& text) {
@@ -182,6 +183,10 @@ int run_cli(int argc, char** argv) {
     formula->add_option("args", formula_args, "parameters as key=value");
     formula->add_flag("--list", formula_list, "list every formula with its parameters and results");
     formula->add_flag("--json", json, "with --list: print JSON");
+
+    std::string gpkg_file;
+    auto* verify = app.add_subcommand("verify", "re-hash the batch and input files a GeoPackage records; report what changed");
+    verify->add_option("gpkg", gpkg_file, "GeoPackage written by areatwin run")->required();
 
     std::string at;
     std::string scenario;
@@ -301,6 +306,23 @@ int run_cli(int argc, char** argv) {
         out["warnings"] = r.warnings;
         fmt::print("{}\n", out.dump());
         return 0;
+    }
+    if (verify->parsed()) {
+        const auto files = scenarios::verify_inputs(gpkg_file);
+        int changed = 0;
+        for (const auto& f : files) {
+            const char* status = f.status == scenarios::VerifiedFile::Status::Unchanged ? "unchanged"
+                                 : f.status == scenarios::VerifiedFile::Status::Changed ? "CHANGED"
+                                                                                        : "MISSING";
+            if (f.status != scenarios::VerifiedFile::Status::Unchanged) ++changed;
+            fmt::print("{:<10} {:<12} {}  {}\n", status, f.role, f.recorded_sha256.substr(0, 12), f.path);
+            if (f.status == scenarios::VerifiedFile::Status::Changed) {
+                fmt::print("{:<10} {:<12} {}  now {} bytes (recorded {})\n", "", "", f.current_sha256.substr(0, 12),
+                           f.current_size_bytes, f.recorded_size_bytes);
+            }
+        }
+        fmt::print("{}: {} of {} files unchanged\n", gpkg_file, files.size() - static_cast<std::size_t>(changed), files.size());
+        return changed == 0 ? 0 : 2;
     }
     if (explain->parsed()) {
         double x = 0.0, y = 0.0;

@@ -432,6 +432,8 @@ FeatureSet read_vector(const SourceSpec& source, const GridSpec& grid, const Box
 
     DatasetPtr dataset = detail::open_dataset(source.path, GDAL_OF_VECTOR, source.role);
     OGRLayer* layer = detail::pick_layer(*dataset, source);
+    // Every file a run reads goes into the manifest, including the plan layers scenario edits add.
+    detail::record_dataset_files(*dataset, source.role, report);
     const std::string layer_name = layer->GetName();
     const std::string label = detail::source_label(source, layer_name);
     OGRFeatureDefn& defn = *layer->GetLayerDefn();

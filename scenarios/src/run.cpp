@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "areatwin/scenarios/run.hpp"
 
+#include <sys/utsname.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "areatwin/engine/errors.hpp"
 #include "areatwin/engine/executor.hpp"
@@ -102,6 +107,61 @@ std::string sanitize_column(const std::string& s) {
     std::string out;
     for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
     return out;
+}
+
+nlohmann::json machine_description() {
+    nlohmann::json m;
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    for (std::string line; std::getline(cpuinfo, line);) {
+        if (line.rfind("model name", 0) == 0) {
+            m["cpu"] = line.substr(line.find(':') + 2);
+            break;
+        }
+    }
+    m["hardware_threads"] = std::thread::hardware_concurrency();
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && page_size > 0) m["memory_bytes"] = static_cast<double>(pages) * static_cast<double>(page_size);
+    utsname u{};
+    if (uname(&u) == 0) m["system"] = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
+    return m;
+}
+
+std::string csv_quote(const std::string& text) {
+    if (text.find_first_of(",\"\n") == std::string::npos) return text;
+    std::string out = "\"";
+    for (char c : text) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+// Writes a per-area table as CSV (header names carry the unit in brackets) to a temporary file beside
+// `final_path` and returns the temporary path.
+std::filesystem::path write_csv_staged(const io::VectorLayerOut& table, const std::filesystem::path& final_path) {
+    const auto temp = final_path.parent_path() / (final_path.filename().string() + ".partial");
+    std::ofstream out(temp);
+    if (!out) throw ConfigError(fmt::format("{}: cannot write", temp.string()));
+    std::vector<std::string> header;
+    for (const auto& c : table.columns) {
+        // The description ends with "(unit)" for statistic columns; keep that unit in the header.
+        const auto open = c.description.rfind('(');
+        const auto close = c.description.rfind(')');
+        const bool has_unit = !c.text && open != std::string::npos && close == c.description.size() - 1;
+        header.push_back(csv_quote(has_unit ? fmt::format("{} [{}]", c.name, c.description.substr(open + 1, close - open - 1))
+                                            : c.name));
+    }
+    out << fmt::format("{}\n", fmt::join(header, ","));
+    const std::size_t rows = table.geometries.size();
+    for (std::size_t r = 0; r < rows; ++r) {
+        std::vector<std::string> cells;
+        for (const auto& c : table.columns) {
+            if (c.text) cells.push_back(csv_quote(c.texts[r]));
+            else cells.push_back(c.numbers[r] ? fmt::format("{:.10g}", *c.numbers[r]) : std::string());
+        }
+        out << fmt::format("{}\n", fmt::join(cells, ","));
+    }
+    out.close();
+    if (!out) throw InternalError(fmt::format("{}: writing failed", temp.string()));
+    return temp;
 }
 
 std::string threshold_text(double t) {
@@ -320,6 +380,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
     const std::string baseline = plan.scenarios.front();
 
     io::GeoPackageWriter writer(plan.output, grid);
+    std::vector<std::pair<std::string, io::VectorLayerOut>> area_tables;
     const auto t_write = Clock::now();
     for (const auto& name : plan.scenarios) {
         const LayerStack& stack = stacks.get(name);
@@ -333,7 +394,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
             areas_layer.table = fmt::format("areas__{}", name);
             areas_layer.description = fmt::format("per-area statistics of scenario '{}'", name);
             io::VectorColumn code{"code", "area code", true, {}, {}}, area_name{"name", "area name", true, {}, {}};
-            io::VectorColumn residents_col{"residents", "residents in the area's cells (population input)", false, {}, {}};
+            io::VectorColumn residents_col{"residents", "residents in the area's cells, from the population input", false, {}, {}};
             io::VectorColumn area_col{"area_m2", "area of the cells assigned to the area, m2", false, {}, {}};
             std::vector<double> res_per_area(area_count, 0.0), cells_per_area(area_count, 0.0);
             const auto& index = stack.raster(std::string(layer::area_index));
@@ -440,7 +501,24 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
                 }
             }
         }
-        if (have_areas) writer.add_vector(areas_layer);
+        if (have_areas) {
+            writer.add_vector(areas_layer);
+            area_tables.emplace_back(name, std::move(areas_layer));
+        }
+        if (stack.has_features("buildings")) {
+            // Outlines for maps and reports: what was there in this scenario.
+            io::VectorLayerOut outlines;
+            outlines.table = fmt::format("buildings__{}", name);
+            outlines.description = fmt::format("building footprints of scenario '{}'", name);
+            io::VectorColumn height{"height_m", "building height above ground, m", false, {}, {}};
+            for (const auto& f : stack.features("buildings").features) {
+                if (f.geometry.kind != Geometry::Kind::Polygon || !f.geometry.bounds().intersects(grid.extent())) continue;
+                outlines.geometries.push_back(f.geometry);
+                height.numbers.push_back(f.number("height_m"));
+            }
+            outlines.columns = {std::move(height)};
+            writer.add_vector(outlines);
+        }
     }
 
     // The run manifest: how every number was made.
@@ -469,6 +547,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
     }
     manifest["warnings"] = report.warnings;
     for (const auto& w : result.warnings) manifest["warnings"].push_back(w);
+    manifest["machine"] = machine_description();
     manifest["run"] = {{"threads", options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency())},
                        {"tile_size", plan.tile_size},
                        {"memory_estimate_bytes", plan.memory.total_bytes()},
@@ -476,7 +555,24 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
     timings["compute_and_load_s"] = seconds_since(run_start);
     manifest["timings"] = timings;
     writer.set_manifest(manifest);
-    writer.commit();
+    // The CSV tables are staged before the GeoPackage is committed and moved into place right after it,
+    // so a failure leaves neither.
+    std::vector<std::pair<std::filesystem::path, std::filesystem::path>> staged;
+    for (const auto& [scenario_name, table] : area_tables) {
+        const auto final_path = plan.output.parent_path() /
+                                fmt::format("{}__areas__{}.csv", plan.output.stem().string(), scenario_name);
+        staged.emplace_back(write_csv_staged(table, final_path), final_path);
+    }
+    try {
+        writer.commit();
+    } catch (...) {
+        for (const auto& [temp, final_path] : staged) std::filesystem::remove(temp);
+        throw;
+    }
+    for (const auto& [temp, final_path] : staged) {
+        std::filesystem::rename(temp, final_path);
+        result.csv_files.push_back(final_path);
+    }
     manifest["timings"]["write_s"] = seconds_since(t_write);
     log_line(options, fmt::format("wrote {} in {:.2f} s", plan.output.string(), seconds_since(t_write)));
     result.warnings.insert(result.warnings.begin(), report.warnings.begin(), report.warnings.end());
@@ -499,6 +595,35 @@ std::vector<Explanation> explain_at(const Plan& plan, const std::string& scenari
         throw ConfigError(fmt::format("indicator '{}' is not part of batch {}", indicator_id, plan.batch.file.string()));
     }
     return out;
+}
+
+std::vector<VerifiedFile> verify_inputs(const std::filesystem::path& gpkg) {
+    const auto manifest = io::read_gpkg_manifest(gpkg);
+    std::vector<VerifiedFile> files;
+    auto check = [&](const std::string& role, const nlohmann::json& entry) {
+        VerifiedFile f;
+        f.role = role;
+        f.path = entry.value("file", entry.value("path", std::string()));
+        f.recorded_sha256 = entry.value("sha256", std::string());
+        f.recorded_size_bytes = entry.value("size_bytes", std::uint64_t{0});
+        std::error_code ec;
+        if (f.path.empty() || !std::filesystem::is_regular_file(f.path, ec)) {
+            f.status = VerifiedFile::Status::Missing;
+        } else {
+            f.current_size_bytes = std::filesystem::file_size(f.path, ec);
+            f.current_sha256 = io::sha256_file(f.path);
+            f.status = (f.current_sha256 == f.recorded_sha256 && f.current_size_bytes == f.recorded_size_bytes)
+                           ? VerifiedFile::Status::Unchanged
+                           : VerifiedFile::Status::Changed;
+        }
+        files.push_back(std::move(f));
+    };
+    if (!manifest.contains("batch") || !manifest.contains("inputs")) {
+        throw DataError(fmt::format("{}: the manifest has no batch or inputs record", gpkg.string()));
+    }
+    check("batch", manifest["batch"]);
+    for (const auto& entry : manifest["inputs"]) check(entry.value("role", std::string()), entry);
+    return files;
 }
 
 }  // namespace areatwin::scenarios

@@ -145,6 +145,43 @@ TEST_F(Cli, RunWritesTheGeoPackageAndPrintsTheSummary) {
     for (const auto& f : manifest["inputs"]) EXPECT_EQ(f["sha256"].get<std::string>().size(), 64u);
 }
 
+TEST_F(Cli, PerAreaTablesAreWrittenAsCsvBesideTheGeoPackage) {
+    const auto batch = write_batch(dir_, base_batch());
+    const auto o = run("run -q " + batch.string(), dir_);
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    for (const auto* scenario : {"baseline", "park", "traffic_only"}) {
+        const auto csv = dir_ / "out" / (std::string("result__areas__") + scenario + ".csv");
+        ASSERT_TRUE(fs::exists(csv)) << csv;
+        EXPECT_THAT(o.out, HasSubstr("Per-area table: " + csv.string()));
+        std::ifstream in(csv);
+        std::string header;
+        std::getline(in, header);
+        EXPECT_THAT(header, HasSubstr("code,name,residents,area_m2,green_share_r100_mean [%]"));
+        if (std::string(scenario) != "baseline") EXPECT_THAT(header, HasSubstr("green_share_r100_mean_change [%]"));
+    }
+}
+
+TEST_F(Cli, VerifyReportsChangedAndMissingInputs) {
+    fs::copy_file(samples() / "plans.gpkg", dir_ / "plans.gpkg");
+    const auto batch = write_batch(dir_, replaced(base_batch(), samples().string() + "/plans.gpkg", (dir_ / "plans.gpkg").string()));
+    ASSERT_EQ(run("run -q " + batch.string(), dir_).exit_code, 0);
+    const auto gpkg = (dir_ / "out" / "result.gpkg").string();
+    const auto same = run("verify " + gpkg, dir_);
+    EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
+    EXPECT_THAT(same.out, HasSubstr("unchanged  batch"));
+    EXPECT_THAT(same.out, HasSubstr((dir_ / "plans.gpkg").string()));  // edit files are recorded too
+    std::ofstream(dir_ / "plans.gpkg", std::ios::app) << "x";
+    const auto changed = run("verify " + gpkg, dir_);
+    EXPECT_EQ(changed.exit_code, 2);
+    EXPECT_THAT(changed.out, HasSubstr("CHANGED"));
+    fs::remove(dir_ / "plans.gpkg");
+    const auto missing = run("verify " + gpkg, dir_);
+    EXPECT_EQ(missing.exit_code, 2);
+    EXPECT_THAT(missing.out, HasSubstr("MISSING"));
+    const auto not_a_gpkg = run("verify " + (dir_ / "nothing.gpkg").string(), dir_);
+    EXPECT_EQ(not_a_gpkg.exit_code, 2);
+}
+
 TEST_F(Cli, ResultsAreBitwiseIdenticalForThreadsAndTileSizes) {
     const auto batch = write_batch(dir_, base_batch());
     ASSERT_EQ(run("run " + batch.string() + " -q --threads 1 --tile-size 256 -o " + (dir_ / "a.gpkg").string(), dir_).exit_code, 0);

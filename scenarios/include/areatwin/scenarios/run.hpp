@@ -62,6 +62,7 @@ struct OutputSummary {
 
 struct RunResult {
     std::filesystem::path output;
+    std::vector<std::filesystem::path> csv_files;  // per-area tables, one per scenario
     std::vector<OutputSummary> summaries;
     std::vector<std::string> warnings;
     nlohmann::json manifest;
@@ -77,6 +78,18 @@ std::vector<std::string> validate_plan(const Plan& plan, const RunOptions& optio
 // The breakdown of one indicator's value at one point of one scenario.
 std::vector<Explanation> explain_at(const Plan& plan, const std::string& scenario, double x, double y,
                                     const std::string& indicator_id, const RunOptions& options);
+
+// Re-hashes the batch file and every input file a GeoPackage's manifest records.
+struct VerifiedFile {
+    std::string role;                 // "batch" for the batch file
+    std::string path;
+    enum class Status { Unchanged, Changed, Missing } status = Status::Unchanged;
+    std::string recorded_sha256;
+    std::string current_sha256;       // empty when missing
+    std::uint64_t recorded_size_bytes = 0;
+    std::uint64_t current_size_bytes = 0;
+};
+std::vector<VerifiedFile> verify_inputs(const std::filesystem::path& gpkg);
 
 // The model card of an indicator (descriptor, parameters, outputs), with the values in effect when given.
 nlohmann::json model_card(const Indicator& indicator, const Parameters* in_effect = nullptr);
