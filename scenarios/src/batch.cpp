@@ -43,7 +43,7 @@ constexpr std::string_view remove_keys[] = {"role", "inside", "where"};
 constexpr std::string_view set_keys[] = {"role", "inside", "where", "values"};
 constexpr std::string_view scale_keys[] = {"role", "inside", "where", "factors"};
 constexpr std::string_view paint_keys[] = {"class", "inside"};
-constexpr std::string_view output_keys[] = {"path", "differences", "tile_size"};
+constexpr std::string_view output_keys[] = {"path", "differences", "compare", "tile_size"};
 constexpr std::string_view presets[] = {"bgt", "bag", "3dbag", "nwb", "cbs-buurten", "ahn"};
 
 template <typename Range>
@@ -166,6 +166,7 @@ private:
     RawValue raw_value(const Entry& e, const std::string& indicator) const;
     std::vector<Scenario> scenarios(const Entry& section) const;
     Edit edit(const YAML::Node& node, int line, const std::string& section) const;
+    std::vector<std::pair<std::string, std::string>> comparisons(const Entry& e, const std::vector<Scenario>& scenarios) const;
     FeatureFilter filter(const Entries& entries, const RoleSpec& role, const std::string& section) const;
 };
 
@@ -702,6 +703,28 @@ std::vector<Scenario> BatchReader::scenarios(const Entry& section) const {
     return result;
 }
 
+std::vector<std::pair<std::string, std::string>> BatchReader::comparisons(const Entry& e,
+                                                                        const std::vector<Scenario>& scenarios) const {
+    const auto wrong = [&](int line) {
+        fail(line, "'compare' must be a list of scenario pairs [a, b] (difference layers a minus b)");
+    };
+    if (!e.value.IsSequence() || e.value.size() == 0) wrong(e.line);
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& item : e.value) {
+        const int line = line_of(item, e.line);
+        if (!item.IsSequence() || item.size() != 2 || !item[0].IsScalar() || !item[1].IsScalar()) wrong(line);
+        const std::string a = item[0].Scalar();
+        const std::string b = item[1].Scalar();
+        for (const auto& name : {a, b}) {
+            const bool known = std::any_of(scenarios.begin(), scenarios.end(), [&](const Scenario& s) { return s.name == name; });
+            if (!known) fail(line, fmt::format("'compare' names scenario '{}', which the batch does not define", name));
+        }
+        if (a == b) fail(line, fmt::format("'compare' pairs scenario '{}' with itself", a));
+        pairs.emplace_back(a, b);
+    }
+    return pairs;
+}
+
 Batch BatchReader::read(const YAML::Node& root, Batch batch) {
     const Entries sections = mapping(root, 1, "the top level", top_keys);
     batch.name = batch.file.stem().string();
@@ -730,6 +753,7 @@ Batch BatchReader::read(const YAML::Node& root, Batch batch) {
         }
         if (const Entry* d = outputs.find("differences")) batch.differences = boolean(*d);
         if (const Entry* t = outputs.find("tile_size")) batch.tile_size = integer(*t, 1, 65536);
+        if (const Entry* c = outputs.find("compare")) batch.comparisons = comparisons(*c, batch.scenarios);
     }
     // Last, because a polygon area reads a file: every mistake in the text is reported before that.
     batch.grid = area(*area_section);

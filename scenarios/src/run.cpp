@@ -164,6 +164,23 @@ std::filesystem::path write_csv_staged(const io::VectorLayerOut& table, const st
     return temp;
 }
 
+// Writes `minuend - subtrahend` (NaN where either is NaN) with a diverging style symmetric around 0.
+void write_difference(io::GeoPackageWriter& writer, const std::string& table, const OutputSpec& spec,
+                      const std::string& minuend_name, const std::string& subtrahend_name, const Raster& minuend,
+                      const Raster& subtrahend) {
+    Raster diff(minuend.cols(), minuend.rows());
+    double max_abs = 0.0;
+    for (std::size_t i = 0; i < diff.values().size(); ++i) {
+        diff.values()[i] = minuend.values()[i] - subtrahend.values()[i];
+        if (!std::isnan(diff.values()[i])) max_abs = std::max(max_abs, std::abs(static_cast<double>(diff.values()[i])));
+    }
+    const double range = max_abs > 0.0 ? max_abs : 1.0;
+    writer.add_raster({table,
+                       fmt::format("{} ({}): scenario '{}' minus '{}'", spec.description, spec.unit, minuend_name,
+                                   subtrahend_name),
+                       spec.unit, &diff, {"diverging", -range, range}});
+}
+
 std::string threshold_text(double t) {
     auto s = fmt::format("{}", t);
     std::replace(s.begin(), s.end(), '.', 'p');
@@ -260,12 +277,22 @@ Plan make_plan(const Batch& batch, const IndicatorRegistry& registry, const RunO
         for (const auto& s : batch.scenarios) plan.scenarios.push_back(s.name);
     } else {
         plan.scenarios.push_back(batch.scenarios.front().name);  // differences need the baseline
-        for (const auto& name : options.scenarios) {
-            (void)scenario_named(batch, name);
-            if (std::find(plan.scenarios.begin(), plan.scenarios.end(), name) == plan.scenarios.end()) {
-                plan.scenarios.push_back(name);
+        auto wanted = options.scenarios;
+        for (const auto& [a, b] : batch.comparisons) {
+            // A listed comparison needs both of its scenarios.
+            const bool selected = std::find(wanted.begin(), wanted.end(), a) != wanted.end() ||
+                                  std::find(wanted.begin(), wanted.end(), b) != wanted.end();
+            if (selected) {
+                wanted.push_back(a);
+                wanted.push_back(b);
             }
         }
+        for (const auto& s : batch.scenarios) {
+            // Batch order, so results and tables come out the same whatever order --scenario lists them in.
+            if (s.name == plan.scenarios.front()) continue;
+            if (std::find(wanted.begin(), wanted.end(), s.name) != wanted.end()) plan.scenarios.push_back(s.name);
+        }
+        for (const auto& name : options.scenarios) (void)scenario_named(batch, name);
     }
 
     // Peak memory: inputs are held once (scenarios share unchanged layers; an edited scenario adds
@@ -452,17 +479,8 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
                 result.summaries.push_back(summary);
 
                 if (batch.differences && name != baseline) {
-                    Raster diff(grid.cols, grid.rows);
-                    const auto& b = *base.rasters[o];
-                    double max_abs = 0.0;
-                    for (std::size_t i = 0; i < diff.values().size(); ++i) {
-                        diff.values()[i] = values.values()[i] - b.values()[i];  // NaN where either is NaN
-                        if (!std::isnan(diff.values()[i])) max_abs = std::max(max_abs, std::abs(static_cast<double>(diff.values()[i])));
-                    }
-                    const double range = max_abs > 0.0 ? max_abs : 1.0;
-                    writer.add_raster({fmt::format("diff__{}__{}", name, spec.name),
-                                       fmt::format("{} ({}): scenario '{}' minus '{}'", spec.description, spec.unit, name, baseline),
-                                       spec.unit, &diff, {"diverging", -range, range}});
+                    write_difference(writer, fmt::format("diff__{}__{}", name, spec.name), spec, name, baseline, values,
+                                     *base.rasters[o]);
                 }
                 if (have_areas) {
                     const auto& index = stack.raster(std::string(layer::area_index));
@@ -518,6 +536,17 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
             }
             outlines.columns = {std::move(height)};
             writer.add_vector(outlines);
+        }
+    }
+
+    for (const auto& [a, b] : batch.comparisons) {
+        if (!by_scenario.count(a) || !by_scenario.count(b)) continue;
+        for (std::size_t k = 0; k < plan.indicators.size(); ++k) {
+            const auto outputs = plan.indicators[k].model->outputs();
+            for (std::size_t o = 0; o < outputs.size(); ++o) {
+                write_difference(writer, fmt::format("diff__{}__{}__{}", a, b, outputs[o].name), outputs[o], a, b,
+                                 *by_scenario[a][k]->rasters[o], *by_scenario[b][k]->rasters[o]);
+            }
         }
     }
 

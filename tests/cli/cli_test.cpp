@@ -182,6 +182,28 @@ TEST_F(Cli, VerifyReportsChangedAndMissingInputs) {
     EXPECT_EQ(not_a_gpkg.exit_code, 2);
 }
 
+TEST_F(Cli, ComparedPairsGetTheirOwnDifferenceLayers) {
+    const auto batch = write_batch(dir_, replaced(base_batch(), "  path: out/result.gpkg\n",
+                                                  "  path: out/result.gpkg\n  compare: [[park, traffic_only]]\n"));
+    const auto o = run("run -q " + batch.string() + " --scenario park", dir_);
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    const auto gpkg = dir_ / "out" / "result.gpkg";
+    const auto park = io::read_gpkg_raster(gpkg, "park__green_share_r100");
+    const auto other = io::read_gpkg_raster(gpkg, "traffic_only__green_share_r100");  // pulled in by the pair
+    const auto diff = io::read_gpkg_raster(gpkg, "diff__park__traffic_only__green_share_r100");
+    std::int64_t nonzero = 0;
+    for (std::size_t i = 0; i < diff.values().size(); ++i) {
+        if (std::isnan(park.values()[i])) continue;
+        EXPECT_EQ(diff.values()[i], park.values()[i] - other.values()[i]);
+        nonzero += diff.values()[i] != 0.0f;
+    }
+    EXPECT_GT(nonzero, 0);  // the park changes green shares around it
+
+    fs::remove_all(dir_ / "out");
+    expect_bad(replaced(base_batch(), "  path: out/result.gpkg\n", "  path: out/result.gpkg\n  compare: [[park, plan_b]]\n"),
+               {"batch.yaml:", "compare", "plan_b"});
+}
+
 TEST_F(Cli, ResultsAreBitwiseIdenticalForThreadsAndTileSizes) {
     const auto batch = write_batch(dir_, base_batch());
     ASSERT_EQ(run("run " + batch.string() + " -q --threads 1 --tile-size 256 -o " + (dir_ / "a.gpkg").string(), dir_).exit_code, 0);

@@ -55,6 +55,7 @@ struct Batch {
     std::vector<Scenario> scenarios;         // scenarios[0] is the baseline
     std::filesystem::path output;            // absolute path of the GeoPackage
     bool differences = true;                 // difference layers against the baseline
+    std::vector<std::pair<std::string, std::string>> comparisons;  // extra difference layers: first minus second
     std::int64_t tile_size = 256;
 };
 
