@@ -27,6 +27,11 @@ void check_number(const std::string& owner, const ParameterSpec& spec, const Raw
 }
 
 void check_choice(const std::string& owner, const ParameterSpec& spec, const RawValue& raw, const std::string& v) {
+    if (spec.choices.empty()) {
+        // Free text (a timestamp, a file name): only emptiness can be checked here.
+        if (v.empty()) throw ConfigError(fmt::format("{}: parameter '{}' must not be empty{}", owner, spec.name, where_suffix(raw)));
+        return;
+    }
     if (std::find(spec.choices.begin(), spec.choices.end(), v) == spec.choices.end()) {
         throw ConfigError(fmt::format("{}: parameter '{}' = '{}' is not one of: {}{}", owner, spec.name, v,
                                       fmt::join(spec.choices, ", "), where_suffix(raw)));
@@ -115,11 +120,13 @@ Parameters validate_parameters(const std::string& owner, const std::vector<Param
                         wrong_kind(owner, spec, r, spec.kind == ParameterSpec::Kind::Number ? "a number" : "a number or a list of numbers");
                     }
                     for (double v : values) check_number(owner, spec, r, v);
-                    // A repeated value in a list would make duplicate outputs.
-                    auto sorted = values;
-                    std::sort(sorted.begin(), sorted.end());
-                    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
-                        wrong_kind(owner, spec, r, "a list without repeated values");
+                    if (spec.distinct_values) {
+                        // One output per value: a repeated value would make two outputs with one name.
+                        auto sorted = values;
+                        std::sort(sorted.begin(), sorted.end());
+                        if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+                            wrong_kind(owner, spec, r, "a list without repeated values");
+                        }
                     }
                 }
                 params.set_numbers(spec.name, std::move(values));

@@ -38,7 +38,7 @@ const IndicatorDescriptor& green_share_descriptor() {
         "'Groenpercentage per wijk').",
         {
             {"radius_m", ParameterSpec::Kind::NumberList, "m",
-             "radii of the disc; one output per radius (default 300)", {300.0}, {}, 1.0, 5000.0, {}},
+             "radii of the disc; one output per radius (default 300)", {300.0}, {}, 1.0, 5000.0, {}, true},
             {"green_classes", ParameterSpec::Kind::ChoiceList, "",
              "land-cover classes that count as green (default grass, trees, shrubs)", {}, {"grass", "trees", "shrubs"},
              0.0, 0.0, landcover_classes()},

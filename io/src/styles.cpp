@@ -315,4 +315,24 @@ std::string default_vector_style_qml(Geometry::Kind kind) {
     return xml;
 }
 
+RampColour raster_style_colour(const RasterStyle& style, double value) {
+    auto out = [](Rgb c) { return RampColour{c.r, c.g, c.b}; };
+    if (style.ramp == "noise") {
+        // QGIS's DISCRETE shader: the first class whose upper bound is >= value, the last open-ended,
+        // with the classes noise_qml builds.
+        const double first_lower = std::floor(style.min / 5.0) * 5.0;
+        for (double lower = first_lower;; lower += 5.0) {
+            if (lower + 5.0 >= style.max || value <= lower + 5.0) return out(noise_class_colour(lower));
+        }
+    }
+    const auto& stops = gradient_stops(style.ramp);
+    const double v = std::clamp(value, style.min, style.max);
+    if (style.ramp == "diverging") {
+        const double m = std::max(std::abs(style.min), std::abs(style.max));
+        return out(interpolate(stops, m > 0.0 ? 0.5 + 0.5 * v / m : 0.5));
+    }
+    const double span = style.max - style.min;
+    return out(interpolate(stops, span > 0.0 ? (v - style.min) / span : 0.0));
+}
+
 }  // namespace areatwin::io::detail

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,5 +22,18 @@ std::string raster_style_qml(const RasterStyle& style, const std::string& table)
 
 // A single-symbol QML document for a vector layer of the given kind, used when the caller gives none.
 std::string default_vector_style_qml(Geometry::Kind kind);
+
+// An opaque colour of a raster ramp.
+struct RampColour {
+    std::uint8_t r = 0;
+    std::uint8_t g = 0;
+    std::uint8_t b = 0;
+};
+
+// The colour QGIS draws for `value` with the style raster_style_qml writes for `style`: the same stops,
+// noise classes and zero-centred diverging scale, values beyond the range taking the end colours. The
+// report's PNGs use it so that they and QGIS agree. `value` must not be NaN; an unknown ramp draws as
+// viridis.
+RampColour raster_style_colour(const RasterStyle& style, double value);
 
 }  // namespace areatwin::io::detail

@@ -12,7 +12,9 @@ using ::testing::HasSubstr;
 
 std::vector<ParameterSpec> specs() {
     return {
-        {"radius_m", ParameterSpec::Kind::NumberList, "m", "radii", {300.0}, {}, 1.0, 5000.0, {}},
+        {"radius_m", ParameterSpec::Kind::NumberList, "m", "radii", {300.0}, {}, 1.0, 5000.0, {}, true},
+        {"hourly_c", ParameterSpec::Kind::NumberList, "degC", "hourly values", {20.0}, {}, -50.0, 60.0, {}},
+        {"utc", ParameterSpec::Kind::Choice, "", "a timestamp", {}, {"2015-07-01T10:00:00Z"}, 0, 0, {}},
         {"height_m", ParameterSpec::Kind::Number, "m", "height", {4.0}, {}, 0.0, 100.0, {}},
         {"mode", ParameterSpec::Kind::Choice, "", "mode", {}, {"exclude"}, 0, 0, {"exclude", "zero"}},
         {"classes", ParameterSpec::Kind::ChoiceList, "", "classes", {}, {"grass"}, 0, 0, {"grass", "trees"}},
@@ -33,7 +35,8 @@ TEST(Parameters, DefaultsApplyWhenAbsent) {
     EXPECT_EQ(p.numbers("radius_m"), std::vector<double>{300.0});
     EXPECT_DOUBLE_EQ(p.number("height_m"), 4.0);
     EXPECT_EQ(p.choice("mode"), "exclude");
-    EXPECT_EQ(p.canonical(), "classes=[grass];height_m=[4];mode=[exclude];radius_m=[300]");
+    EXPECT_EQ(p.canonical(),
+              "classes=[grass];height_m=[4];hourly_c=[20];mode=[exclude];radius_m=[300];utc=[2015-07-01T10:00:00Z]");
 }
 
 TEST(Parameters, GivenValuesReplaceDefaults) {
@@ -62,6 +65,18 @@ TEST(Parameters, OutOfRangeAndWrongKindAreErrors) {
     EXPECT_THAT(error_of({{"mode", {std::string("ignore"), ""}}}), HasSubstr("'ignore' is not one of: exclude, zero"));
     EXPECT_THAT(error_of({{"radius_m", {std::vector<double>{100, 100}, ""}}}), HasSubstr("without repeated"));
     EXPECT_THAT(error_of({{"height_m", {std::nan(""), ""}}}), HasSubstr("out of range"));
+}
+
+TEST(Parameters, RepeatsAreRefusedOnlyWhereValuesMakeOutputs) {
+    const auto p = validate_parameters("x", specs(), {{"hourly_c", {std::vector<double>{28, 28, 29}, ""}}});
+    EXPECT_EQ(p.numbers("hourly_c"), (std::vector<double>{28, 28, 29}));
+    EXPECT_THAT(error_of({{"radius_m", {std::vector<double>{100, 100}, ""}}}), HasSubstr("without repeated"));
+}
+
+TEST(Parameters, FreeTextChoiceAcceptsAnyNonEmptyText) {
+    const auto p = validate_parameters("x", specs(), {{"utc", {std::string("2019-07-25T12:00:00Z"), ""}}});
+    EXPECT_EQ(p.choice("utc"), "2019-07-25T12:00:00Z");
+    EXPECT_THAT(error_of({{"utc", {std::string(""), ""}}}), HasSubstr("'utc' must not be empty"));
 }
 
 TEST(Parameters, MissingRequiredValueIsNamed) {

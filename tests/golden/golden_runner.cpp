@@ -46,8 +46,8 @@ std::map<std::string, RawValue> raw_map(const YAML::Node& node) {
 }
 
 // A synthetic layer from its description: {constant: v}, {half_plane: {column, left, right}},
-// {checkerboard: {square, a, b}}, optionally with single cells {cells: [[col, row, value], ...]} and
-// {nodata_cells: [[col, row], ...]}.
+// {checkerboard: {square, a, b}}, optionally with rectangles {rects: [[col0, row0, cols, rows, value], ...]},
+// single cells {cells: [[col, row, value], ...]} and {nodata_cells: [[col, row], ...]}.
 Raster make_layer(const GridSpec& grid, const YAML::Node& spec) {
     Raster r(grid.cols, grid.rows, 0.0f);
     if (spec["constant"]) {
@@ -68,6 +68,15 @@ Raster make_layer(const GridSpec& grid, const YAML::Node& spec) {
         }
     } else {
         throw ConfigError("layer needs constant, half_plane or checkerboard");
+    }
+    if (spec["rects"]) {
+        for (const auto& rect : spec["rects"]) {  // [col0, row0, cols, rows, value]
+            for (auto row = rect[1].as<std::int64_t>(); row < rect[1].as<std::int64_t>() + rect[3].as<std::int64_t>(); ++row) {
+                for (auto c = rect[0].as<std::int64_t>(); c < rect[0].as<std::int64_t>() + rect[2].as<std::int64_t>(); ++c) {
+                    r.at(c, row) = rect[4].as<float>();
+                }
+            }
+        }
     }
     if (spec["cells"]) {
         for (const auto& cell : spec["cells"]) {
@@ -123,6 +132,23 @@ int run_case(const std::string& file) {
             LayerStack stack(grid);
             for (const auto& kv : doc["layers"]) {
                 stack.set_raster(kv.first.as<std::string>(), std::make_shared<const Raster>(make_layer(grid, kv.second)));
+            }
+            // Point features per role at cell centres: {role: [[col, row, {attribute: value}], ...]}.
+            for (const auto& kv : doc["features"]) {
+                auto set = std::make_shared<FeatureSet>();
+                set->role = kv.first.as<std::string>();
+                for (const auto& p : kv.second) {
+                    Feature f;
+                    f.id = static_cast<std::int64_t>(set->features.size()) + 1;
+                    f.source = file;
+                    f.geometry.kind = Geometry::Kind::Point;
+                    f.geometry.points.push_back({grid.cell_center_x(p[0].as<std::int64_t>()), grid.cell_center_y(p[1].as<std::int64_t>())});
+                    if (p.size() > 2) {
+                        for (const auto& a : p[2]) f.attributes[a.first.as<std::string>()] = a.second.as<double>();
+                    }
+                    set->features.push_back(std::move(f));
+                }
+                stack.set_features(set->role, set);
             }
             const auto outputs = model->outputs();
             const auto rasters = run_indicator(*model, stack, {2, 32, {}});

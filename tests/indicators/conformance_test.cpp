@@ -160,7 +160,8 @@ TEST_P(Conformance, FormulasDeclareInputsAndEvaluate) {
         std::map<std::string, RawValue> raw;
         for (const auto& in : f.inputs) {
             if (in.kind == ParameterSpec::Kind::Number) {
-                raw[in.name] = {in.default_numbers.empty() ? (in.min + in.max) / 2.0 : in.default_numbers.front(), ""};
+                const bool usable_default = !in.default_numbers.empty() && std::isfinite(in.default_numbers.front());
+                raw[in.name] = {usable_default ? in.default_numbers.front() : (in.min + in.max) / 2.0, ""};
             }
         }
         const auto result = f.evaluate(validate_parameters(f.name, f.inputs, raw));

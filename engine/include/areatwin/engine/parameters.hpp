@@ -25,7 +25,8 @@ struct ParameterSpec {
     std::vector<std::string> default_choices;  // Choice: one value; ChoiceList: the default list
     double min = 0.0;          // inclusive valid range of every number
     double max = 0.0;
-    std::vector<std::string> choices;  // allowed values of Choice / ChoiceList
+    std::vector<std::string> choices;  // allowed values of Choice / ChoiceList; empty: any non-empty text
+    bool distinct_values = false;      // NumberList: a repeated value is an error (one output per value)
 };
 
 // Validated parameters: every declared parameter is present (given or default), in range.

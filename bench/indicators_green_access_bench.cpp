@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "areatwin/engine/executor.hpp"
+#include "areatwin/engine/indicator.hpp"
+#include "areatwin/engine/layer_stack.hpp"
+#include "areatwin/engine/roles.hpp"
+#include "areatwin/indicators/all.hpp"
+#include "green/green_access_kernels.hpp"
+
+namespace {
+
+using areatwin::GridSpec;
+using areatwin::LayerStack;
+using areatwin::Raster;
+
+struct SplitMix64 {
+    std::uint64_t state;
+    std::uint64_t next() {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+    double unit() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
+};
+
+// A synthetic town on 2 m cells: rectangular green patches from 0.02 to 4 ha, buildings, canopy,
+// tree points and `homes` home cells (at a building's edge cell), one area per 500 m block.
+LayerStack town(std::int64_t side, std::int64_t homes, std::int64_t trees) {
+    GridSpec grid;
+    grid.origin_x = 80000.0;
+    grid.origin_y = 460000.0;
+    grid.cell_size_m = 2.0;
+    grid.cols = side;
+    grid.rows = side;
+    LayerStack stack(grid);
+    const auto n = static_cast<std::size_t>(grid.cell_count());
+    std::vector<float> grass(n, 0.0f), paved(n, 1.0f), water(n, 0.0f), canopy(n, 0.0f), canopy_h(n, 0.0f), building(n, 0.0f),
+        dsm(n, 0.0f), dwellings(n, 0.0f), residents(n, 0.0f), area(n, 0.0f);
+    SplitMix64 rng{static_cast<std::uint64_t>(side)};
+    const auto rect = [&](std::vector<float>& v, std::int64_t c0, std::int64_t r0, std::int64_t w, std::int64_t h, float value) {
+        for (auto r = std::max<std::int64_t>(0, r0); r < std::min(side, r0 + h); ++r) {
+            for (auto c = std::max<std::int64_t>(0, c0); c < std::min(side, c0 + w); ++c) v[static_cast<std::size_t>(r * side + c)] = value;
+        }
+    };
+    const auto cells = grid.cell_count();
+    for (std::int64_t k = 0; k < cells / 20000; ++k) {  // green patches cover about a fifth of the area
+        const auto w = 7 + static_cast<std::int64_t>(rng.unit() * 93.0), h = 7 + static_cast<std::int64_t>(rng.unit() * 93.0);
+        const auto c0 = static_cast<std::int64_t>(rng.unit() * static_cast<double>(side)), r0 = static_cast<std::int64_t>(rng.unit() * static_cast<double>(side));
+        rect(grass, c0, r0, w, h, 1.0f);
+        rect(paved, c0, r0, w, h, 0.0f);
+    }
+    for (std::int64_t k = 0; k < cells / 400; ++k) {  // buildings 8-30 m
+        const auto w = 4 + static_cast<std::int64_t>(rng.unit() * 11.0), h = 4 + static_cast<std::int64_t>(rng.unit() * 11.0);
+        const auto c0 = static_cast<std::int64_t>(rng.unit() * static_cast<double>(side)), r0 = static_cast<std::int64_t>(rng.unit() * static_cast<double>(side));
+        const auto height = static_cast<float>(6.0 + 20.0 * rng.unit());
+        rect(building, c0, r0, w, h, height);
+        rect(dsm, c0, r0, w, h, height);
+    }
+    auto tree_set = std::make_shared<areatwin::FeatureSet>();
+    tree_set->role = "trees";
+    for (std::int64_t k = 0; k < trees; ++k) {
+        areatwin::Feature f;
+        f.id = k + 1;
+        f.geometry.kind = areatwin::Geometry::Kind::Point;
+        const double x = grid.origin_x + rng.unit() * static_cast<double>(side) * 2.0, y = grid.origin_y - rng.unit() * static_cast<double>(side) * 2.0;
+        f.geometry.points.push_back({x, y});
+        const double h = 5.0 + 15.0 * rng.unit(), d = 3.0 + 9.0 * rng.unit();
+        f.attributes["height_m"] = h;
+        f.attributes["crown_diameter_m"] = d;
+        const auto c = grid.col_of(x), r = grid.row_of(y);
+        const auto reach = static_cast<std::int64_t>(d / 4.0);
+        for (auto rr = r - reach; rr <= r + reach; ++rr) {
+            for (auto cc = c - reach; cc <= c + reach; ++cc) {
+                if (!grid.contains_cell(cc, rr)) continue;
+                const auto i = static_cast<std::size_t>(rr * side + cc);
+                canopy[i] = 1.0f;
+                canopy_h[i] = static_cast<float>(h);
+                if (building[i] == 0.0f) dsm[i] = static_cast<float>(h);
+            }
+        }
+        tree_set->features.push_back(std::move(f));
+    }
+    for (std::int64_t k = 0; k < homes; ++k) {
+        const auto i = static_cast<std::size_t>(rng.next() % static_cast<std::uint64_t>(cells));
+        dwellings[i] += 1.0f;
+        residents[i] += 2.0f;
+    }
+    const std::int64_t block = 250;  // 500 m areas
+    for (std::int64_t r = 0; r < side; ++r) {
+        for (std::int64_t c = 0; c < side; ++c) {
+            area[static_cast<std::size_t>(r * side + c)] = static_cast<float>((r / block) * ((side + block - 1) / block) + c / block);
+        }
+    }
+    const auto put = [&](const std::string& name, std::vector<float>& v) {
+        auto raster = std::make_shared<Raster>(side, side, 0.0f);
+        raster->values() = std::move(v);
+        stack.set_raster(name, std::move(raster));
+    };
+    put(areatwin::layer::landcover_fraction("grass"), grass);
+    put(areatwin::layer::landcover_fraction("paved"), paved);
+    put(areatwin::layer::landcover_fraction("water"), water);
+    put(std::string(areatwin::layer::canopy_fraction), canopy);
+    put(std::string(areatwin::layer::canopy_height), canopy_h);
+    put(std::string(areatwin::layer::building_height), building);
+    put(std::string(areatwin::layer::dsm), dsm);
+    put(std::string(areatwin::layer::dwellings), dwellings);
+    put(std::string(areatwin::layer::residents), residents);
+    put(std::string(areatwin::layer::area_index), area);
+    stack.set_features("trees", tree_set);
+    return stack;
+}
+
+const LayerStack& cached_town(std::int64_t side, std::int64_t homes, std::int64_t trees) {
+    static std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, LayerStack> towns;
+    const auto key = std::make_tuple(side, homes, trees);
+    auto it = towns.find(key);
+    if (it == towns.end()) it = towns.emplace(key, town(side, homes, trees)).first;
+    return it->second;
+}
+
+areatwin::RawValue text(const char* s) { return {std::string(s), "benchmark"}; }
+areatwin::RawValue number(double v) { return {v, "benchmark"}; }
+
+// Parks (connected components + exact distance transform) and canopy share in a disc, no homes:
+// range(0) grid side in 2 m cells (5000 = 10 km x 10 km, 25 Mcells), range(1) canopy radius in m,
+// range(2) threads. Items are grid cells. A fresh model per iteration: the park pre-pass is cached
+// per model and scenario, so it is timed every time.
+void BM_GreenAccessParksAndCanopy(benchmark::State& state) {
+    const LayerStack& stack = cached_town(state.range(0), 0, 1000);
+    areatwin::IndicatorRegistry registry;
+    areatwin::indicators::register_all(registry);
+    areatwin::ExecutorOptions options;
+    options.threads = static_cast<int>(state.range(2));
+    options.tile_size = 1024;
+    for (auto _ : state) {
+        const auto model = registry.get("green.access").configure(
+            {{"canopy_unit", text("buffer")}, {"canopy_radius_m", number(static_cast<double>(state.range(1)))},
+             {"park_classes", areatwin::RawValue{std::vector<std::string>{"grass"}, "benchmark"}}});
+        auto outputs = areatwin::run_indicator(*model, stack, options);
+        benchmark::DoNotOptimize(outputs.front().values().data());
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0) * state.range(0));
+}
+BENCHMARK(BM_GreenAccessParksAndCanopy)->Args({5000, 250, 0})->Args({5000, 50, 0})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The distance transform kernel alone on the same park mask (one thread).
+void BM_GreenAccessDistanceTransform(benchmark::State& state) {
+    const auto side = state.range(0);
+    const LayerStack& stack = cached_town(side, 0, 1000);
+    const auto& grass = stack.raster(areatwin::layer::landcover_fraction("grass")).values();
+    std::vector<std::uint8_t> mask(grass.size());
+    for (std::size_t i = 0; i < grass.size(); ++i) mask[i] = grass[i] >= 0.5f ? 1 : 0;
+    for (auto _ : state) {
+        auto d = areatwin::indicators::green::squared_distance_transform(mask, side, side);
+        benchmark::DoNotOptimize(d.data());
+    }
+    state.SetItemsProcessed(state.iterations() * side * side);
+}
+BENCHMARK(BM_GreenAccessDistanceTransform)->Arg(5000)->Unit(benchmark::kMillisecond);
+
+// Trees visible with line of sight within 30 m for 50,000 homes on a 4 km x 4 km town at 2 m with
+// 60,000 trees: range(0) threads. Items are homes; the canopy radius is kept at 10 m so the disc
+// sums do not dominate (BM_GreenAccessParksAndCanopy times those).
+void BM_GreenAccessTreesVisible(benchmark::State& state) {
+    const LayerStack& stack = cached_town(2000, 50000, 60000);
+    areatwin::IndicatorRegistry registry;
+    areatwin::indicators::register_all(registry);
+    areatwin::ExecutorOptions options;
+    options.threads = static_cast<int>(state.range(0));
+    for (auto _ : state) {
+        const auto model = registry.get("green.access").configure(
+            {{"canopy_unit", text("buffer")}, {"canopy_radius_m", number(10.0)}});
+        auto outputs = areatwin::run_indicator(*model, stack, options);
+        benchmark::DoNotOptimize(outputs.front().values().data());
+    }
+    state.SetItemsProcessed(state.iterations() * 50000);
+}
+BENCHMARK(BM_GreenAccessTreesVisible)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace

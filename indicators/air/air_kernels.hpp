@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "areatwin/engine/grid.hpp"
+
+// Point formulas and dispersion kernels of air.traffic. Section numbers refer to
+// ../shared/reference/air-method.md.
+namespace areatwin::indicators::air {
+
+// ---- Dispersion parameters (section 7) ----
+
+enum class SigmaScheme { BriggsRural, BriggsUrban, PasquillGifford };
+std::optional<SigmaScheme> parse_sigma_scheme(std::string_view name);  // briggs_rural, briggs_urban, pasquill_gifford
+
+// Pasquill stability class A..F as 0..5.
+std::optional<int> parse_stability(std::string_view name);
+char stability_letter(int stability);
+
+struct Sigmas {
+    double y_m = 0.0;
+    double z_m = 0.0;
+};
+// Lateral and vertical spread at downwind distance x_m > 0 (section 7.1 Briggs open country, 7.2 Briggs
+// urban, 7.3 ISC3 Pasquill-Gifford fits with the 5000 m cap on sigma_z).
+Sigmas sigma(SigmaScheme scheme, int stability, double x_m);
+
+// ---- Gaussian plume (section 8, reflecting ground) ----
+
+struct PlumeSetup {
+    SigmaScheme scheme = SigmaScheme::BriggsRural;
+    double source_height_m = 0.0;
+    double receptor_height_m = 1.5;
+    double sigma_y0_m = 0.0;     // initial spread, added in quadrature
+    double sigma_z0_m = 0.0;
+    double min_downwind_m = 1.0; // x_d,min of R-LINE (section 6.2): sigmas are evaluated at x >= 1 m
+};
+
+// One meteorological condition with its weight in the annual mean (frequency, 0..1).
+struct MetCondition {
+    double direction_from_deg = 270.0;  // where the wind comes from, clockwise from grid north
+    double speed_m_s = 5.0;
+    int stability = 3;                  // D
+    double weight = 1.0;
+};
+
+// Concentration per unit point emission, in s/m3 (multiply by Q in g/s and 1e6 for ug/m3) at the
+// receptor offset (dx_m east, dy_m north) from the source. Zero upwind: no meander term.
+double point_kernel(const PlumeSetup& setup, const MetCondition& met, double dx_m, double dy_m);
+
+// Closed forms with the wind perpendicular to a straight line source (section 8), in ug/m3 for q in
+// g/m/s: infinite line at downwind distance x_m; finite line of length_m with the receptor at crosswind
+// offset_m from the line's centre.
+double infinite_line_perpendicular_ug_m3(const PlumeSetup& setup, int stability, double q_g_per_m_s,
+                                         double speed_m_s, double x_m);
+double finite_line_perpendicular_ug_m3(const PlumeSetup& setup, int stability, double q_g_per_m_s,
+                                       double speed_m_s, double x_m, double offset_m, double length_m);
+
+// ---- Line integration ----
+
+// Receptors closer than this to a segment's axis are moved out to it (as R-LINE's x_d,min, section 6.2),
+// so that a receptor on the road centre line gets a finite value.
+inline constexpr double kMinLineDistanceM = 1.0;
+
+// Integral along segment a-b of f(source -> receptor offset) ds, by the substitution s = d tan(alpha)
+// (d the distance of the receptor to the segment's line): the integrand becomes r^2 K / d, smooth for
+// kernels K that fall as 1/r^2. Midpoint rule with steps of at most step_deg. G(r, dx, dy) must return
+// r^2 K at offset (dx, dy) of length r.
+template <class G>
+double integrate_segment_by_angle(Point2 a, Point2 b, Point2 receptor, double step_deg, const G& g);
+
+// Plain reference: annual-mean increment in ug/m3 of a segment with emission q (g/m/s), summing the
+// point kernel over every condition directly (weights as given), angular steps of step_deg; source points
+// farther than max_distance_m from the receptor are left out.
+double line_increment_reference_ug_m3(const PlumeSetup& setup, const std::vector<MetCondition>& met, Point2 a,
+                                      Point2 b, Point2 receptor, double q_g_per_m_s, double step_deg = 0.25,
+                                      double max_distance_m = std::numeric_limits<double>::infinity());
+
+// Directions are resolved to this angular bin; a condition between two bin centres is split linearly
+// between them, and a sector of a joint-frequency table is spread uniformly over its bins.
+inline constexpr double kDirectionBinDeg = 0.5;
+
+// A joint-frequency row: direction sector (centre, width; width 0 = one direction), speed class,
+// stability class, frequency.
+struct FrequencyRow {
+    double direction_from_deg = 0.0;
+    double sector_width_deg = 0.0;
+    double speed_m_s = 5.0;
+    int stability = 3;
+    double frequency = 1.0;
+};
+// The conditions the model uses: each row spread over its direction bins, same speed and stability.
+std::vector<MetCondition> expand_to_direction_bins(const std::vector<FrequencyRow>& rows);
+
+// The climatology kernel: r^2 x (frequency-weighted sum of point kernels) tabulated on a polar grid
+// (log-spaced r from kMinLineDistanceM to max_distance_m, direction bins of kDirectionBinDeg), built once
+// per model run. Because the Gaussian kernel depends on the wind speed only through 1/u, each stability
+// class is one plume table convolved (in direction) with that class's sum of frequency/u.
+class ClimateKernel {
+public:
+    ClimateKernel(const PlumeSetup& setup, const std::vector<MetCondition>& met, double max_distance_m);
+    // r^2 K at offset (dx, dy), bilinear in (ln r, direction); 0 beyond max_distance_m.
+    [[nodiscard]] double r2_kernel(double r, double dx, double dy) const;
+    // The same from ln r and the offset direction in degrees (counter-clockwise from east, any turn).
+    [[nodiscard]] double r2_kernel_polar(double ln_r, double phi_deg) const;
+    [[nodiscard]] double max_distance_m() const { return max_r_; }
+    [[nodiscard]] std::size_t table_bytes() const { return table_.size() * sizeof(double); }
+
+private:
+    double min_r_ = kMinLineDistanceM;
+    double ln_min_r_ = 0.0;
+    double ln_max_r_ = 0.0;
+    double max_r_ = 0.0;
+    double log_step_ = 0.0;
+    std::size_t n_r_ = 0;
+    std::size_t n_dir_ = 0;
+    std::vector<double> table_;  // [ir * n_dir_ + idir], direction = math angle of the offset
+};
+
+// Optimised: the same increment from the climatology kernel with angular steps of step_deg; the part of
+// the segment beyond the kernel's max distance contributes nothing (the cut-off). Segments farther than
+// kFarSegmentRatio times their length (midpoint distance) count as a point source at their midpoint.
+inline constexpr double kFarSegmentRatio = 10.0;
+double line_increment_fast_ug_m3(const ClimateKernel& kernel, Point2 a, Point2 b, Point2 receptor,
+                                 double q_g_per_m_s, double step_deg = 1.0);
+
+// Shortest distance from p to segment a-b.
+double distance_to_segment_m(Point2 a, Point2 b, Point2 p);
+
+// ---- SRM1 (section 2) ----
+
+// Dilution factor theta(x) of street type 1..4 at distance x_m from the road axis (section 2.3);
+// nullopt beyond the type's x_max (30 or 60 m). Distances below min_distance_m are raised to it.
+std::optional<double> srm1_theta(int street_type, double x_m, double min_distance_m = 3.5);
+inline constexpr double kSrm1Fk = 0.62;  // calibration factor, section 2.2
+// C = Fk E theta Fb (5 / u_regional), E in ug/m/s (section 2.2).
+double srm1_increment_ug_m3(double emission_ug_per_m_s, double theta, double tree_factor,
+                            double regional_wind_m_s);
+double srm1_max_distance_m(int street_type);
+
+// ---- NO2 from NOx (section 3.1) ----
+
+inline constexpr double kNo2OzoneB = 0.6;
+inline constexpr double kNo2OzoneK_ug_m3 = 100.0;
+struct No2Conversion {
+    double direct_ug_m3 = 0.0;         // f NOx
+    double ozone_limited_ug_m3 = 0.0;  // B O3 (1 - f) NOx / ((1 - f) NOx + K)
+    double increment_ug_m3 = 0.0;
+};
+No2Conversion no2_from_nox(double nox_increment_ug_m3, double o3_background_ug_m3, double direct_no2_fraction);
+
+// ---- template definition ----
+
+template <class G>
+double integrate_segment_by_angle(Point2 a, Point2 b, Point2 receptor, double step_deg, const G& g) {
+    const double ex = b.x - a.x;
+    const double ey = b.y - a.y;
+    const double length = std::hypot(ex, ey);
+    if (length <= 0.0) return 0.0;
+    const double tx = ex / length;
+    const double ty = ey / length;
+    // Coordinates along the line (s) and across it (d), from the receptor's foot point.
+    const double rx = receptor.x - a.x;
+    const double ry = receptor.y - a.y;
+    const double s_foot = rx * tx + ry * ty;
+    double d = rx * ty - ry * tx;  // signed: positive right of a->b
+    const double side = d < 0.0 ? -1.0 : 1.0;
+    d = std::max(std::abs(d), kMinLineDistanceM);
+    const double s_a = -s_foot;          // a relative to the foot point
+    const double s_b = length - s_foot;  // b relative to the foot point
+    const double alpha_a = std::atan(s_a / d);
+    const double alpha_b = std::atan(s_b / d);
+    const double span = alpha_b - alpha_a;
+    const double step = step_deg * M_PI / 180.0;
+    const auto n = static_cast<int>(std::max(1.0, std::ceil(span / step)));
+    const double h = span / n;
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i) {
+        const double alpha = alpha_a + (i + 0.5) * h;
+        const double s = d * std::tan(alpha);
+        // Offset from the source point to the receptor (which sits at distance d on its side).
+        const double dx = -s * tx + side * d * ty;
+        const double dy = -s * ty - side * d * tx;
+        const double r = d / std::cos(alpha);
+        sum += g(r, dx, dy);
+    }
+    return sum * h / d;
+}
+
+}  // namespace areatwin::indicators::air

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "noise/cnossos_path.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace areatwin::indicators::noise {
+
+namespace {
+
+// ISO/TR 17534-4 reproduces exactly with c = 340 m/s for the wave number k and the wavelength lambda,
+// and nominal band frequencies there (noise-method.md 2 and 12.1).
+constexpr double kSoundSpeedMs = 340.0;
+constexpr double kCurvatureA0PerM = 2e-4;  // a_0 of the favourable heights (2.5.20)
+// Equivalent heights of zero (both points on or below the mean plane) would divide by zero in the
+// favourable height and G'path formulas; 1 mm keeps them finite without changing any real case.
+constexpr double kMinHeightSumM = 1e-3;
+
+double sq(double v) { return v * v; }
+
+double w_parameter(double f, double g) {
+    const double g26 = std::pow(g, 2.6);
+    return 0.0185 * std::pow(f, 2.5) * g26 / (std::pow(f, 1.5) * g26 + 1.3e3 * std::pow(f, 0.75) * std::pow(g, 1.3) + 1.16e6);
+}
+
+// A_ground(z1, z2) of 2.5.15-2.5.17 for one band, before the lower bound.
+double a_ground_formula(double z1, double z2, double d_p, double g_w, double f) {
+    const double k = 2.0 * M_PI * f / kSoundSpeedMs;
+    const double w = w_parameter(f, g_w);
+    const double wd = w * d_p;
+    const double c_f = d_p * (1.0 + 3.0 * wd * std::exp(-std::sqrt(wd))) / (1.0 + wd);
+    const double root = std::sqrt(2.0 * c_f / k);
+    const auto q = [&](double z) { return z * z - root * z + c_f / k; };
+    return -10.0 * std::log10(4.0 * k * k / (d_p * d_p) * q(z1) * q(z2));
+}
+
+double interpolate(const std::vector<ProfilePoint>& terrain, double x) {
+    if (terrain.empty()) return 0.0;
+    if (x <= terrain.front().x_m) return terrain.front().z_m;
+    if (x >= terrain.back().x_m) return terrain.back().z_m;
+    const auto it = std::upper_bound(terrain.begin(), terrain.end(), x,
+                                     [](double v, const ProfilePoint& p) { return v < p.x_m; });
+    const ProfilePoint& b = *it;
+    const ProfilePoint& a = *(it - 1);
+    if (b.x_m - a.x_m <= 0.0) return b.z_m;
+    return a.z_m + (b.z_m - a.z_m) * (x - a.x_m) / (b.x_m - a.x_m);
+}
+
+struct PlaneFrame {
+    MeanPlane plane;
+    double norm = 1.0;
+    [[nodiscard]] double height(const ProfilePoint& p) const { return (p.z_m - plane.a * p.x_m - plane.b) / norm; }
+    [[nodiscard]] double along(const ProfilePoint& p) const { return (p.x_m + plane.a * (p.z_m - plane.b)) / norm; }
+    // Mirror image; a point below the plane is its own image (equivalent height 0, Annex II 2.5.3).
+    [[nodiscard]] ProfilePoint image(const ProfilePoint& p) const {
+        const double h = height(p);
+        if (h <= 0.0) return p;
+        return {p.x_m + 2.0 * h * plane.a / norm, p.z_m - 2.0 * h / norm};
+    }
+};
+
+PlaneFrame frame_of(const std::vector<ProfilePoint>& terrain, double x0, double x1) {
+    PlaneFrame f;
+    f.plane = mean_plane(terrain, x0, x1);
+    f.norm = std::sqrt(1.0 + f.plane.a * f.plane.a);
+    return f;
+}
+
+double dist(const ProfilePoint& a, const ProfilePoint& b) { return std::hypot(b.x_m - a.x_m, b.z_m - a.z_m); }
+
+double arc(const ProfilePoint& a, const ProfilePoint& b, double gamma_m) {
+    return 2.0 * gamma_m * std::asin(std::min(1.0, dist(a, b) / (2.0 * gamma_m)));
+}
+
+// Upper convex hull of S, the candidates strictly between S and R, and R; returns the indices (into
+// `candidates`) of the hull vertices between S and R: the diffraction edges.
+std::vector<std::size_t> hull_edges(const ProfilePoint& s, const ProfilePoint& r, const std::vector<ProfilePoint>& candidates) {
+    std::vector<std::size_t> hull;  // indices; S is represented by SIZE_MAX
+    constexpr std::size_t kS = static_cast<std::size_t>(-1);
+    const auto point = [&](std::size_t i) -> const ProfilePoint& { return i == kS ? s : candidates[i]; };
+    const auto cross = [](const ProfilePoint& o, const ProfilePoint& a, const ProfilePoint& b) {
+        return (a.x_m - o.x_m) * (b.z_m - o.z_m) - (a.z_m - o.z_m) * (b.x_m - o.x_m);
+    };
+    hull.push_back(kS);
+    const auto push = [&](std::size_t idx, const ProfilePoint& p) {
+        while (hull.size() >= 2 && cross(point(hull[hull.size() - 2]), point(hull.back()), p) >= 0.0) hull.pop_back();
+        hull.push_back(idx);
+    };
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        if (candidates[i].x_m <= s.x_m || candidates[i].x_m >= r.x_m) continue;
+        push(i, candidates[i]);
+    }
+    push(kS - 1, r);
+    return {hull.begin() + 1, hull.end() - 1};
+}
+
+struct Geometry {
+    ProfilePoint s, r;
+    double distance_m = 0.0;
+};
+
+void ground_condition(const PathProfile& profile, const Geometry& geo, ConditionTerms& h, ConditionTerms& f,
+                      double& g_path_out, double& g_prime_out) {
+    const PlaneFrame frame = frame_of(profile.terrain, 0.0, profile.length_m);
+    const double z_s = std::max(0.0, frame.height(geo.s));
+    const double z_r = std::max(0.0, frame.height(geo.r));
+    const double d_p = std::abs(frame.along(geo.r) - frame.along(geo.s));
+    const double g = g_path_between(profile.ground, 0.0, profile.length_m);
+    const double g_prime = g_path_prime(g, profile.source_g, d_p, z_s, z_r);
+    g_path_out = g;
+    g_prime_out = g_prime;
+    h.diffracted = false;
+    f.diffracted = false;
+    h.a_ground = a_ground_homogeneous(z_s, z_r, d_p, g, g_prime);
+    f.a_ground = a_ground_favourable(z_s, z_r, d_p, g, g_prime);
+    h.a_boundary = h.a_ground;
+    f.a_boundary = f.a_ground;
+}
+
+// Diffraction over the edges O_1..O_n with the ground terms on both sides (2.5.21-2.5.33).
+void diffracted_condition(const PathProfile& profile, const Geometry& geo, const std::vector<ProfilePoint>& edges,
+                          bool favourable, ConditionTerms& t) {
+    t.diffracted = true;
+    const ProfilePoint& o1 = edges.front();
+    const ProfilePoint& on = edges.back();
+    const PlaneFrame src = frame_of(profile.terrain, 0.0, o1.x_m);
+    const PlaneFrame rec = frame_of(profile.terrain, on.x_m, profile.length_m);
+    const double z_s = std::max(0.0, src.height(geo.s));
+    const double z_o1 = std::max(0.0, src.height(o1));
+    const double d_so = std::abs(src.along(o1) - src.along(geo.s));
+    const double z_on = std::max(0.0, rec.height(on));
+    const double z_r = std::max(0.0, rec.height(geo.r));
+    const double d_or = std::abs(rec.along(geo.r) - rec.along(on));
+    const ProfilePoint s_image = src.image(geo.s);
+    const ProfilePoint r_image = rec.image(geo.r);
+
+    double e = 0.0;
+    for (std::size_t k = 0; k + 1 < edges.size(); ++k) e += dist(edges[k], edges[k + 1]);
+
+    // Path differences; favourable paths are circular arcs, each chord with its own radius (8.5).
+    const auto straight = [&](const ProfilePoint& a, const ProfilePoint& b) {
+        return dist(a, o1) + e + dist(on, b) - dist(a, b);
+    };
+    const auto curved = [&](const ProfilePoint& a, const ProfilePoint& b) {
+        const double gamma = std::max(1000.0, 8.0 * dist(a, b));
+        double e_arc = 0.0;
+        for (std::size_t k = 0; k + 1 < edges.size(); ++k) e_arc += arc(edges[k], edges[k + 1], gamma);
+        if (edges.size() == 1) {
+            // An edge below the straight line can still block the curved ray.
+            const double z_line = a.z_m + (b.z_m - a.z_m) * (o1.x_m - a.x_m) / (b.x_m - a.x_m);
+            if (o1.z_m < z_line) {
+                const ProfilePoint on_line{o1.x_m, z_line};
+                return 2.0 * arc(a, on_line, gamma) + 2.0 * arc(on_line, b, gamma) - arc(a, o1, gamma) -
+                       arc(o1, b, gamma) - arc(a, b, gamma);
+            }
+        }
+        return arc(a, o1, gamma) + e_arc + arc(on, b, gamma) - arc(a, b, gamma);
+    };
+    t.path_difference_m = favourable ? curved(geo.s, geo.r) : straight(geo.s, geo.r);
+    t.path_difference_source_image_m = favourable ? curved(s_image, geo.r) : straight(s_image, geo.r);
+    t.path_difference_receiver_image_m = favourable ? curved(geo.s, r_image) : straight(geo.s, r_image);
+
+    const double g_so = g_path_between(profile.ground, 0.0, o1.x_m);
+    const double g_so_prime = g_path_prime(g_so, profile.source_g, d_so, z_s, z_o1);
+    const double g_or = g_path_between(profile.ground, on.x_m, profile.length_m);
+    // Receiver side: G_path(O,R) without the G' correction (reproduces ISO TC07, noise-method.md 8.3).
+    if (favourable) {
+        t.a_ground_source_side = a_ground_favourable(z_s, z_o1, d_so, g_so, g_so_prime);
+        t.a_ground_receiver_side = a_ground_favourable(z_on, z_r, d_or, g_or, g_or);
+    } else {
+        t.a_ground_source_side = a_ground_homogeneous(z_s, z_o1, d_so, g_so, g_so_prime);
+        t.a_ground_receiver_side = a_ground_homogeneous(z_on, z_r, d_or, g_or, g_or);
+    }
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        const double lambda = kSoundSpeedMs / kNominalHz[i];
+        const double c2 = (edges.size() == 1 || e <= 0.3)
+                              ? 1.0
+                              : (1.0 + sq(5.0 * lambda / e)) / (1.0 / 3.0 + sq(5.0 * lambda / e));
+        t.delta_dif_sr[i] = delta_dif_db(t.path_difference_m, lambda, c2);
+        t.delta_dif_source_image[i] = delta_dif_db(t.path_difference_source_image_m, lambda, c2);
+        t.delta_dif_receiver_image[i] = delta_dif_db(t.path_difference_receiver_image_m, lambda, c2);
+        t.delta_ground_source_side[i] =
+            -20.0 * std::log10(1.0 + (std::pow(10.0, -t.a_ground_source_side[i] / 20.0) - 1.0) *
+                                         std::pow(10.0, -(t.delta_dif_source_image[i] - t.delta_dif_sr[i]) / 20.0));
+        t.delta_ground_receiver_side[i] =
+            -20.0 * std::log10(1.0 + (std::pow(10.0, -t.a_ground_receiver_side[i] / 20.0) - 1.0) *
+                                         std::pow(10.0, -(t.delta_dif_receiver_image[i] - t.delta_dif_sr[i]) / 20.0));
+        t.a_boundary[i] = std::min(25.0, t.delta_dif_sr[i]) + t.delta_ground_source_side[i] + t.delta_ground_receiver_side[i];
+    }
+}
+
+}  // namespace
+
+Bands atmospheric_absorption_db_per_km(const Atmosphere& air) {
+    constexpr double p_r = 101.325, t_0 = 293.15, t_01 = 273.16;
+    const double t = air.temperature_c + 273.15;
+    const double pa = air.pressure_kpa / p_r;
+    const double c = -6.8346 * std::pow(t_01 / t, 1.261) + 4.6151;
+    const double h = air.humidity_pct * std::pow(10.0, c) / pa;
+    const double fr_o = pa * (24.0 + 4.04e4 * h * (0.02 + h) / (0.391 + h));
+    const double fr_n = pa * std::pow(t / t_0, -0.5) * (9.0 + 280.0 * h * std::exp(-4.170 * (std::pow(t / t_0, -1.0 / 3.0) - 1.0)));
+    Bands alpha{};
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        const double f = kExactHz[i];
+        const double per_m = 8.686 * f * f *
+                             (1.84e-11 / pa * std::sqrt(t / t_0) +
+                              std::pow(t / t_0, -2.5) * (0.01275 * std::exp(-2239.1 / t) / (fr_o + f * f / fr_o) +
+                                                         0.1068 * std::exp(-3352.0 / t) / (fr_n + f * f / fr_n)));
+        alpha[i] = 1000.0 * per_m;
+    }
+    return alpha;
+}
+
+MeanPlane mean_plane(const std::vector<ProfilePoint>& terrain, double x0, double x1) {
+    if (!(x1 - x0 > 1e-9)) return {0.0, interpolate(terrain, x0)};
+    // The clipped polyline in coordinates relative to x0 (keeps the cubes small).
+    std::vector<ProfilePoint> pts;
+    pts.push_back({0.0, interpolate(terrain, x0)});
+    for (const auto& p : terrain) {
+        if (p.x_m > x0 && p.x_m < x1) pts.push_back({p.x_m - x0, p.z_m});
+    }
+    pts.push_back({x1 - x0, interpolate(terrain, x1)});
+    double a_sum = 0.0, b_sum = 0.0;
+    for (std::size_t j = 0; j + 1 < pts.size(); ++j) {
+        const double xa = pts[j].x_m, xb = pts[j + 1].x_m;
+        if (!(xb > xa)) continue;
+        const double aj = (pts[j + 1].z_m - pts[j].z_m) / (xb - xa);
+        const double bj = pts[j].z_m - aj * xa;
+        a_sum += 2.0 / 3.0 * aj * (xb * xb * xb - xa * xa * xa) + bj * (xb * xb - xa * xa);
+        b_sum += aj * (xb * xb - xa * xa) + 2.0 * bj * (xb - xa);
+    }
+    const double n = x1 - x0;  // x_0 = 0 in relative coordinates
+    const double a = 3.0 * (2.0 * a_sum - b_sum * n) / (n * n * n);
+    const double b_rel = 2.0 * b_sum * n * n * n / (n * n * n * n) - 3.0 * a_sum * n / (n * n * n);
+    return {a, b_rel - a * x0};
+}
+
+double g_path_between(const std::vector<GroundSpan>& ground, double x0, double x1) {
+    if (!(x1 - x0 > 1e-9)) {
+        for (const auto& span : ground) {
+            if (x0 >= span.x0_m && x0 < span.x1_m) return span.g;
+        }
+        return 0.0;
+    }
+    double weighted = 0.0;
+    for (const auto& span : ground) {
+        const double overlap = std::min(span.x1_m, x1) - std::max(span.x0_m, x0);
+        if (overlap > 0.0) weighted += overlap * span.g;
+    }
+    return weighted / (x1 - x0);
+}
+
+double g_path_prime(double g_path, double g_s, double d_p, double z_s, double z_r) {
+    const double limit = 30.0 * std::max(z_s + z_r, kMinHeightSumM);
+    if (d_p <= limit) return g_path * d_p / limit + g_s * (1.0 - d_p / limit);
+    return g_path;
+}
+
+Bands a_ground_homogeneous(double z_s, double z_r, double d_p, double g_path, double g_prime) {
+    Bands out{};
+    const double lower = -3.0 * (1.0 - g_prime);
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        // G_path = 0: -3 dB without evaluating the formula (2.5.15).
+        out[i] = g_path == 0.0 ? -3.0 : std::max(a_ground_formula(z_s, z_r, d_p, g_prime, kNominalHz[i]), lower);
+    }
+    return out;
+}
+
+Bands a_ground_favourable(double z_s, double z_r, double d_p, double g_path, double g_prime) {
+    const double height_sum = std::max(z_s + z_r, kMinHeightSumM);
+    // The bound is tested with the unmodified heights (reproduces ISO, noise-method.md 7.3).
+    const double lower = d_p <= 30.0 * height_sum ? -3.0 * (1.0 - g_prime)
+                                                  : -3.0 * (1.0 - g_prime) * (1.0 + 2.0 * (1.0 - 30.0 * height_sum / d_p));
+    Bands out{};
+    if (g_path == 0.0) {
+        out.fill(lower);
+        return out;
+    }
+    const double dz_t = 6e-3 * d_p / height_sum;
+    const double z_s_f = z_s + kCurvatureA0PerM * sq(z_s / height_sum) * d_p * d_p / 2.0 + dz_t;
+    const double z_r_f = z_r + kCurvatureA0PerM * sq(z_r / height_sum) * d_p * d_p / 2.0 + dz_t;
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        out[i] = std::max(a_ground_formula(z_s_f, z_r_f, d_p, g_path, kNominalHz[i]), lower);
+    }
+    return out;
+}
+
+double delta_dif_db(double path_difference_m, double lambda_m, double c2) {
+    const double v = 40.0 / lambda_m * c2 * path_difference_m;
+    return v >= -2.0 ? 10.0 * std::log10(3.0 + v) : 0.0;
+}
+
+PathTerms cnossos_path(const PathProfile& profile, const Bands& alpha_db_per_km, double p_favourable) {
+    PathTerms t;
+    Geometry geo;
+    geo.s = {0.0, profile.source_z_m};
+    geo.r = {profile.length_m, profile.receiver_z_m};
+    geo.distance_m = dist(geo.s, geo.r);
+    t.distance_m = geo.distance_m;
+    t.a_div_db = 20.0 * std::log10(std::max(geo.distance_m, 1e-3)) + 11.0;
+    for (std::size_t i = 0; i < kBandCount; ++i) t.a_atm_db[i] = alpha_db_per_km[i] * geo.distance_m / 1000.0;
+
+    // Candidate edges: terrain vertices and obstacle tops, in x order.
+    std::vector<ProfilePoint> candidates;
+    candidates.reserve(profile.terrain.size() + profile.tops.size());
+    candidates.insert(candidates.end(), profile.terrain.begin(), profile.terrain.end());
+    candidates.insert(candidates.end(), profile.tops.begin(), profile.tops.end());
+    std::sort(candidates.begin(), candidates.end(), [](const ProfilePoint& a, const ProfilePoint& b) {
+        return a.x_m < b.x_m || (a.x_m == b.x_m && a.z_m < b.z_m);
+    });
+
+    const auto edges_h = hull_edges(geo.s, geo.r, candidates);
+    // Favourable: the hull of the profile bent by the ray curvature (8.5, Salomons et al. 2011).
+    const double gamma = std::max(1000.0, 8.0 * geo.distance_m);
+    const double half = profile.length_m / 2.0;
+    const double base = std::sqrt(std::max(0.0, gamma * gamma - half * half));
+    std::vector<ProfilePoint> bent = candidates;
+    for (auto& p : bent) p.z_m += base - std::sqrt(std::max(0.0, gamma * gamma - sq(p.x_m - half)));
+    const auto edges_f = hull_edges(geo.s, geo.r, bent);
+    t.edge_count_h = edges_h.size();
+    t.edge_count_f = edges_f.size();
+
+    // The S-R ground terms are kept for information (explain) even when a condition is diffracted.
+    ConditionTerms ground_h, ground_f;
+    ground_condition(profile, geo, ground_h, ground_f, t.g_path, t.g_path_prime);
+    const auto edge_points = [&](const std::vector<std::size_t>& idx) {
+        std::vector<ProfilePoint> pts;
+        for (auto i : idx) pts.push_back(candidates[i]);
+        return pts;
+    };
+    if (edges_h.empty()) {
+        t.homogeneous = ground_h;
+    } else {
+        t.homogeneous.a_ground = ground_h.a_ground;
+        diffracted_condition(profile, geo, edge_points(edges_h), false, t.homogeneous);
+    }
+    if (edges_f.empty()) {
+        t.favourable = ground_f;
+    } else {
+        t.favourable.a_ground = ground_f.a_ground;
+        diffracted_condition(profile, geo, edge_points(edges_f), true, t.favourable);
+    }
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        t.homogeneous.attenuation_db[i] = t.a_div_db + t.a_atm_db[i] + t.homogeneous.a_boundary[i];
+        t.favourable.attenuation_db[i] = t.a_div_db + t.a_atm_db[i] + t.favourable.a_boundary[i];
+        t.attenuation_db[i] = -10.0 * std::log10(p_favourable * std::pow(10.0, -t.favourable.attenuation_db[i] / 10.0) +
+                                                 (1.0 - p_favourable) * std::pow(10.0, -t.homogeneous.attenuation_db[i] / 10.0));
+    }
+    return t;
+}
+
+}  // namespace areatwin::indicators::noise

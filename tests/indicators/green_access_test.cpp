@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// green.access: hand-made scenes with known answers, the kernels against their plain references,
+// presets, and per-area shares of homes through the engine's reducer.
+#include <cmath>
+#include <numbers>
+#include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "areatwin/engine/errors.hpp"
+#include "areatwin/engine/executor.hpp"
+#include "areatwin/engine/rasterize.hpp"
+#include "areatwin/engine/reducers.hpp"
+#include "areatwin/engine/roles.hpp"
+#include "areatwin/indicators/all.hpp"
+#include "green/green_access.hpp"
+#include "green/green_access_kernels.hpp"
+#include "green/green_share.hpp"
+#include "support/synthetic.hpp"
+
+namespace areatwin::indicators::green {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Output indices in the order of GreenAccessModel::outputs().
+constexpr std::size_t kCanopyShare = 0, kCanopyCell = 1, kDistPark = 2, kDistParkHome = 3, kTreesVisible = 4,
+                      kRule3 = 5, kRule30 = 6, kRule300 = 7, kRuleAll = 8, kRulesMet = 9, kCanopyArea = 10;
+
+const Indicator& access() { return builtin_registry().get("green.access"); }
+
+std::map<std::string, RawValue> params(std::initializer_list<std::pair<const char*, RawValue>> list) {
+    std::map<std::string, RawValue> out;
+    for (const auto& [k, v] : list) out[k] = v;
+    return out;
+}
+RawValue text(const char* s) { return {std::string(s), "test"}; }
+RawValue number(double v) { return {v, "test"}; }
+
+// A flat scene: every layer green.access reads, constant, plus tree points.
+struct Scene {
+    GridSpec grid;
+    std::map<std::string, Raster> rasters;
+    std::vector<Feature> trees;
+
+    explicit Scene(GridSpec g) : grid(std::move(g)) {
+        for (const char* name : {"canopy.fraction", "canopy.height_m", "building.height_m", "dsm", "population.dwellings",
+                                 "population.residents", "landcover.grass", "landcover.trees", "landcover.water",
+                                 "landcover.paved"}) {
+            rasters.emplace(name, Raster(grid.cols, grid.rows, 0.0f));
+        }
+        rasters.emplace("areas.index", Raster(grid.cols, grid.rows, 0.0f));
+    }
+    Raster& r(const char* name) { return rasters.at(name); }
+    void fill(const char* name, std::int64_t c0, std::int64_t r0, std::int64_t cols, std::int64_t rows, float v) {
+        for (auto row = r0; row < r0 + rows; ++row) {
+            for (auto col = c0; col < c0 + cols; ++col) r(name).at(col, row) = v;
+        }
+    }
+    void building(std::int64_t c0, std::int64_t r0, std::int64_t cols, std::int64_t rows, float height_m) {
+        fill("building.height_m", c0, r0, cols, rows, height_m);
+        fill("dsm", c0, r0, cols, rows, height_m);
+    }
+    void home(std::int64_t col, std::int64_t row, float dwellings = 1.0f) {
+        r("population.dwellings").at(col, row) = dwellings;
+        r("population.residents").at(col, row) = 2.0f * dwellings;
+    }
+    void tree(double x, double y, double height_m, double crown_diameter_m) {
+        Feature f;
+        f.id = static_cast<std::int64_t>(trees.size()) + 1;
+        f.geometry.kind = Geometry::Kind::Point;
+        f.geometry.points.push_back({x, y});
+        f.attributes["height_m"] = height_m;
+        f.attributes["crown_diameter_m"] = crown_diameter_m;
+        trees.push_back(std::move(f));
+    }
+    LayerStack stack() const {
+        LayerStack s(grid);
+        for (const auto& [k, v] : rasters) s.set_raster(k, std::make_shared<const Raster>(v));
+        auto set = std::make_shared<FeatureSet>();
+        set->role = "trees";
+        set->features = trees;
+        s.set_features("trees", set);
+        return s;
+    }
+    std::vector<Raster> run(const std::map<std::string, RawValue>& p, int threads = 2, std::int64_t tile = 32) const {
+        const auto model = access().configure(p);
+        return run_indicator(*model, stack(), {threads, tile, {}});
+    }
+};
+
+// ---- distance transform ------------------------------------------------------------------------
+
+TEST(GreenAccessDistance, ExactAgainstBruteForceOnRandomScenes) {
+    std::mt19937 rng(7);
+    for (int scene = 0; scene < 12; ++scene) {
+        const std::int64_t cols = 20 + scene * 7, rows = 15 + scene * 5;
+        const double density = std::array{0.001, 0.01, 0.05, 0.3}[static_cast<std::size_t>(scene % 4)];
+        std::bernoulli_distribution site(density);
+        std::vector<std::uint8_t> mask(static_cast<std::size_t>(cols * rows));
+        for (auto& m : mask) m = site(rng) ? 1 : 0;
+        mask[static_cast<std::size_t>(scene)] = 1;  // at least one site
+        const auto fast = squared_distance_transform(mask, cols, rows);
+        const auto brute = squared_distance_transform_reference(mask, cols, rows);
+        ASSERT_EQ(fast.size(), brute.size());
+        for (std::size_t i = 0; i < fast.size(); ++i) ASSERT_EQ(fast[i], brute[i]) << "scene " << scene << " cell " << i;
+    }
+}
+
+TEST(GreenAccessDistance, NoSiteGivesInfinityAndOneSiteGivesTheEuclideanDistance) {
+    std::vector<std::uint8_t> mask(30 * 20, 0);
+    for (double d : squared_distance_transform(mask, 30, 20)) EXPECT_TRUE(std::isinf(d));
+    mask[5 * 30 + 7] = 1;
+    const auto d = squared_distance_transform(mask, 30, 20);
+    EXPECT_EQ(d[5 * 30 + 7], 0.0);
+    EXPECT_EQ(d[9 * 30 + 10], 3.0 * 3.0 + 4.0 * 4.0);  // the 3-4-5 triangle
+}
+
+// ---- parks -------------------------------------------------------------------------------------
+
+TEST(GreenAccessParks, ParkOf09HectareFailsOneHectareAndPassesHalfHectare) {
+    // 10 m cells: 9 x 10 cells of grass = 90 cells x 100 m2 = 9000 m2 = 0.9 ha (hand count).
+    const std::int64_t cols = 40, rows = 30;
+    std::vector<float> green(static_cast<std::size_t>(cols * rows), 0.0f);
+    for (std::int64_t r = 10; r < 20; ++r) {
+        for (std::int64_t c = 5; c < 14; ++c) green[static_cast<std::size_t>(r * cols + c)] = 1.0f;
+    }
+    const auto one_ha = find_parks(green, cols, rows, 100.0, 0.5, 10000.0, 4);
+    EXPECT_EQ(one_ha.parks_found, 1);
+    EXPECT_EQ(one_ha.parks_qualifying, 0);
+    const auto half_ha = find_parks(green, cols, rows, 100.0, 0.5, 5000.0, 4);
+    ASSERT_EQ(half_ha.parks_qualifying, 1);
+    EXPECT_DOUBLE_EQ(half_ha.qualifying_areas_m2[0], 9000.0);
+}
+
+TEST(GreenAccessParks, TouchingParcelsMergeDiagonalOnlyWith8Connectivity) {
+    // green-method.md section 10 test 6: two touching 0.6 ha parcels pass the 1 ha test when merged.
+    const std::int64_t cols = 40, rows = 30;
+    std::vector<float> green(static_cast<std::size_t>(cols * rows), 0.0f);
+    const auto block = [&](std::int64_t c0, std::int64_t r0) {
+        for (std::int64_t r = r0; r < r0 + 6; ++r) {
+            for (std::int64_t c = c0; c < c0 + 10; ++c) green[static_cast<std::size_t>(r * cols + c)] = 1.0f;
+        }
+    };
+    block(2, 2);
+    block(2, 8);  // shares an edge: one park of 1.2 ha
+    EXPECT_EQ(find_parks(green, cols, rows, 100.0, 0.5, 10000.0, 4).parks_qualifying, 1);
+    std::fill(green.begin(), green.end(), 0.0f);
+    block(2, 2);
+    block(12, 8);  // touches only at a corner
+    EXPECT_EQ(find_parks(green, cols, rows, 100.0, 0.5, 10000.0, 4).parks_qualifying, 0);
+    EXPECT_EQ(find_parks(green, cols, rows, 100.0, 0.5, 10000.0, 8).parks_qualifying, 1);
+}
+
+TEST(GreenAccessModel, ParkSizeRuleThroughTheModel) {
+    Scene scene(test::make_grid(60, 40, 10.0));
+    scene.fill("landcover.paved", 0, 0, 60, 40, 1.0f);
+    scene.fill("landcover.paved", 5, 10, 9, 10, 0.0f);
+    scene.fill("landcover.grass", 5, 10, 9, 10, 1.0f);  // 0.9 ha
+    scene.home(33, 15);                                 // 20 cells east of the park's last column (13)
+    const auto rivm = scene.run(params({{"canopy_unit", text("buffer")}}));
+    EXPECT_TRUE(std::isnan(rivm[kDistPark].at(33, 15))) << "no park of 1 ha: no distance";
+    EXPECT_EQ(rivm[kRule300].at(33, 15), 0.0f);
+    const auto half = scene.run(params({{"canopy_unit", text("buffer")}, {"park_min_area_m2", number(5000)}}));
+    EXPECT_FLOAT_EQ(half[kDistPark].at(33, 15), 200.0f);  // 20 cells x 10 m
+    EXPECT_EQ(half[kRule300].at(33, 15), 1.0f);
+    EXPECT_FLOAT_EQ(half[kDistPark].at(8, 12), 0.0f);     // inside the park
+    EXPECT_FLOAT_EQ(half[kDistParkHome].at(33, 15), 200.0f);
+    EXPECT_TRUE(std::isnan(half[kDistParkHome].at(34, 15))) << "not a home";
+    // The handbook-2025 preset takes 0.5 ha (green-method.md section 1.1).
+    const auto handbook = scene.run(params({{"preset", text("handbook-2025")}}));
+    EXPECT_FLOAT_EQ(handbook[kDistPark].at(33, 15), 200.0f);
+}
+
+// ---- trees visible -----------------------------------------------------------------------------
+
+// 1 m cells, flat ground at 0. A tree 10 m west of the home; a 6 m building between them hides it.
+TEST(GreenAccessTrees, TreeBehindABuildingIsNotVisibleTheSameTreeInTheOpenIs) {
+    Scene scene(test::make_grid(60, 40, 1.0));
+    const auto& g = scene.grid;
+    scene.fill("landcover.paved", 0, 0, 60, 40, 1.0f);
+    scene.home(30, 20);
+    scene.tree(g.cell_center_x(20), g.cell_center_y(20), 8.0, 4.0);
+    // The crown as the DSM would carry it (the observer's crown top is found from it).
+    scene.fill("canopy.height_m", 19, 19, 3, 3, 8.0f);
+    scene.fill("dsm", 19, 19, 3, 3, 8.0f);
+    const auto p = params({{"canopy_unit", text("buffer")}, {"home_score", text("address_cell")}});
+    const auto open = scene.run(p);
+    EXPECT_EQ(open[kTreesVisible].at(30, 20), 1.0f);
+    EXPECT_TRUE(std::isnan(open[kTreesVisible].at(31, 20))) << "not a home";
+    scene.building(25, 10, 2, 20, 12.0f);  // a 12 m wall at columns 25-26, higher than the crown top
+    const auto hidden = scene.run(p);
+    EXPECT_EQ(hidden[kTreesVisible].at(30, 20), 0.0f);
+    // A low wall (1 m) does not hide it: the sight line from the 8 m crown top to 1.8 m passes above.
+    scene.building(25, 10, 2, 20, 1.0f);
+    EXPECT_EQ(scene.run(p)[kTreesVisible].at(30, 20), 1.0f);
+    // Buffer count ignores buildings (cobra, handbook).
+    scene.building(25, 10, 2, 20, 12.0f);
+    const auto buffer = scene.run(params({{"canopy_unit", text("buffer")}, {"trees_visibility", text("buffer")},
+                                          {"home_score", text("address_cell")}}));
+    EXPECT_EQ(buffer[kTreesVisible].at(30, 20), 1.0f);
+}
+
+TEST(GreenAccessTrees, RadiusCrownSizeAndCrownEdgeFilters) {
+    Scene scene(test::make_grid(80, 20, 1.0));
+    const auto& g = scene.grid;
+    scene.fill("landcover.paved", 0, 0, 80, 20, 1.0f);
+    scene.home(40, 10);
+    const double y = g.cell_center_y(10);
+    scene.tree(g.cell_center_x(40) - 20.0, y, 10.0, 8.0);  // 20 m, crown 50.3 m2
+    scene.tree(g.cell_center_x(40) + 28.0, y, 10.0, 4.0);  // 28 m, crown 12.6 m2
+    scene.tree(g.cell_center_x(40) - 33.0, y, 10.0, 8.0);  // 33 m: the crown edge is at 29 m
+    const auto base = params({{"canopy_unit", text("buffer")}, {"trees_visibility", text("buffer")},
+                              {"home_score", text("address_cell")}});
+    EXPECT_EQ(scene.run(base)[kTreesVisible].at(40, 10), 2.0f);
+    auto p = base;
+    p["tree_min_crown_area_m2"] = number(28.0);
+    EXPECT_EQ(scene.run(p)[kTreesVisible].at(40, 10), 1.0f);
+    p = base;
+    p["trees_distance_to"] = text("crown_edge");
+    EXPECT_EQ(scene.run(p)[kTreesVisible].at(40, 10), 3.0f);
+    p = base;
+    p["trees_radius_m"] = number(15.0);
+    EXPECT_EQ(scene.run(p)[kTreesVisible].at(40, 10), 0.0f);
+}
+
+TEST(GreenAccessTrees, HomeInsideABuildingSeesFromTheFacadeRing) {
+    // The address cell is inside a 10 x 10 m building; a tree 8 m east of its east facade is hidden
+    // from the address cell by the building itself but seen from the ring outside the facade.
+    Scene scene(test::make_grid(60, 40, 1.0));
+    const auto& g = scene.grid;
+    scene.fill("landcover.paved", 0, 0, 60, 40, 1.0f);
+    scene.building(20, 15, 10, 10, 9.0f);
+    scene.home(24, 19);
+    scene.tree(g.cell_center_x(37), g.cell_center_y(19), 8.0, 3.0);
+    EXPECT_EQ(scene.run(params({{"canopy_unit", text("buffer")}}))[kTreesVisible].at(24, 19), 1.0f);
+    EXPECT_EQ(scene.run(params({{"canopy_unit", text("buffer")}, {"home_score", text("address_cell")}}))[kTreesVisible].at(24, 19),
+              0.0f);
+}
+
+TEST(GreenAccessTrees, IndexedCountsEqualTheReferenceOverEveryTree) {
+    // Random city: buildings, trees, homes; explain() counts with the plain reference (every tree).
+    Scene scene(test::make_grid(70, 50, 2.0));
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<std::int64_t> col(0, 69), row(0, 49);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    scene.fill("landcover.paved", 0, 0, 70, 50, 1.0f);
+    for (int b = 0; b < 25; ++b) {
+        const auto c = col(rng) % 64, r = row(rng) % 44;
+        scene.building(c, r, 3 + c % 4, 3 + r % 3, static_cast<float>(4.0 + 20.0 * u(rng)));
+    }
+    for (int t = 0; t < 120; ++t) {
+        scene.tree(scene.grid.origin_x + 140.0 * u(rng), scene.grid.origin_y - 100.0 * u(rng), 3.0 + 15.0 * u(rng),
+                   1.0 + 9.0 * u(rng));
+    }
+    for (int h = 0; h < 60; ++h) scene.home(col(rng), row(rng));
+    for (const char* mode : {"line_of_sight", "buffer"}) {
+        SCOPED_TRACE(mode);
+        const auto p = params({{"canopy_unit", text("buffer")}, {"trees_visibility", text(mode)}, {"los_blockers", text("surface")}});
+        const auto model = access().configure(p);
+        const auto stack = scene.stack();
+        const auto out = run_indicator(*model, stack, {2, 16, {}});
+        int homes = 0;
+        for (std::int64_t r = 0; r < 50; ++r) {
+            for (std::int64_t c = 0; c < 70; ++c) {
+                if (!(stack.raster("population.dwellings").at(c, r) > 0.0f)) continue;
+                ++homes;
+                const auto e = model->explain(stack, scene.grid.cell_center_x(c), scene.grid.cell_center_y(r));
+                const auto it = std::find_if(e.terms.begin(), e.terms.end(), [](const auto& t) { return t.name == "green_trees_visible"; });
+                ASSERT_NE(it, e.terms.end());
+                EXPECT_EQ(it->value, out[kTreesVisible].at(c, r)) << c << "," << r;
+            }
+        }
+        EXPECT_GT(homes, 40);
+    }
+}
+
+// ---- canopy ------------------------------------------------------------------------------------
+
+Geometry disc_polygon(double cx, double cy, double radius, int vertices) {
+    Geometry g;
+    g.kind = Geometry::Kind::Polygon;
+    Ring ring;
+    for (int i = 0; i < vertices; ++i) {
+        const double a = 2.0 * std::numbers::pi * i / vertices;
+        ring.push_back({cx + radius * std::cos(a), cy + radius * std::sin(a)});
+    }
+    ring.push_back(ring.front());
+    g.polygons.push_back(Polygon{{ring}});
+    return g;
+}
+
+TEST(GreenAccessCanopy, KnownCrownDiscsMatchTheAnalyticArea) {
+    // Crowns of radius 6 m and 9 m, exact coverage on 1 m cells, wholly inside the 50 m disc of the
+    // centre cell. Analytic share = pi (6^2 + 9^2) / (disc cells x 1 m2); the disc holds 7845 cells
+    // (make_disc, the Gauss circle count for r = 50, OEIS A000328). Tolerance: the 720-gon misses
+    // 1 - sin(2 pi / 720) / (2 pi / 720) = 1.3e-5 of each crown's area, far below 1e-3 percentage points.
+    Scene scene(test::make_grid(121, 121, 1.0));
+    const auto& g = scene.grid;
+    scene.fill("landcover.paved", 0, 0, 121, 121, 1.0f);
+    Raster& canopy = scene.r("canopy.fraction");
+    accumulate_coverage(g, disc_polygon(g.cell_center_x(60) + 15.0, g.cell_center_y(60) + 10.0, 6.0, 720), canopy);
+    accumulate_coverage(g, disc_polygon(g.cell_center_x(60) - 20.0, g.cell_center_y(60) - 5.0, 9.0, 720), canopy);
+    const auto out = scene.run(params({{"canopy_unit", text("buffer")}, {"canopy_radius_m", number(50.0)}}));
+    const Disc disc = make_disc(50.0, 1.0);
+    ASSERT_EQ(disc.cell_count(), 7845);
+    const double analytic = 100.0 * std::numbers::pi * (36.0 + 81.0) / 7845.0;
+    EXPECT_NEAR(out[kCanopyShare].at(60, 60), analytic, 1e-3);
+}
+
+TEST(GreenAccessCanopy, WaterLeavesTheDenominatorAndAreaModeSumsNumeratorsAndDenominators) {
+    Scene scene(test::make_grid(40, 20, 10.0));
+    scene.fill("landcover.paved", 0, 0, 20, 20, 1.0f);
+    scene.fill("canopy.fraction", 0, 0, 10, 20, 1.0f);    // 200 cells of crown in area 0
+    scene.fill("landcover.water", 20, 0, 20, 20, 1.0f);  // area 1 is all water
+    scene.fill("landcover.water", 15, 0, 5, 20, 0.5f);   // half water in area 0
+    scene.fill("areas.index", 20, 0, 20, 20, 1.0f);
+    scene.home(2, 2);
+    const auto out = scene.run({});  // rivm-2025: canopy per area, land denominator
+    // Area 0: crown 200 cells, land 300 + 100 x 0.5 = 350 cells: 57.142857 %.
+    EXPECT_NEAR(out[kCanopyArea].at(2, 2), 100.0 * 200.0 / 350.0, 1e-4);
+    EXPECT_EQ(out[kRule30].at(2, 2), 1.0f);
+    EXPECT_TRUE(std::isnan(out[kCanopyArea].at(30, 2))) << "an area without land has no canopy share";
+    EXPECT_TRUE(std::isnan(out[kCanopyCell].at(30, 2)));
+    EXPECT_NEAR(out[kCanopyCell].at(2, 2), 100.0, 1e-6);
+    // Total denominator: 200 / 400 cells.
+    EXPECT_NEAR(scene.run(params({{"canopy_denominator", text("total")}}))[kCanopyArea].at(2, 2), 50.0, 1e-4);
+}
+
+TEST(GreenAccessCanopy, HeightSourceCountsCellsAboveTheThreshold) {
+    Scene scene(test::make_grid(30, 30, 10.0));
+    scene.fill("landcover.paved", 0, 0, 30, 30, 1.0f);
+    scene.fill("canopy.height_m", 0, 0, 30, 15, 2.0f);   // below 2.5 m: not crown
+    scene.fill("canopy.height_m", 0, 15, 30, 15, 6.0f);  // crown
+    const auto out = scene.run(params({{"canopy_source", text("height")}}));
+    EXPECT_NEAR(out[kCanopyArea].at(0, 0), 50.0, 1e-4);
+}
+
+// ---- flags, presets, per-area shares -----------------------------------------------------------
+
+TEST(GreenAccessFlags, FlagsAtHomesOnlyAndRulesMetCounts) {
+    Scene scene(test::make_grid(60, 40, 10.0));
+    scene.fill("landcover.grass", 0, 0, 12, 12, 1.0f);   // 1.44 ha park in the corner
+    scene.fill("canopy.fraction", 0, 0, 60, 40, 0.4f);  // 40 % canopy everywhere
+    scene.home(15, 5);                                   // 4 cells from the park: 40 m
+    scene.home(50, 35);                                  // far from the park
+    const auto& g = scene.grid;
+    for (int k = 0; k < 3; ++k) scene.tree(g.cell_center_x(15) + 5.0 + 3.0 * k, g.cell_center_y(5), 10.0, 2.0);
+    const auto out = scene.run({});
+    EXPECT_EQ(out[kRule3].at(15, 5), 1.0f);
+    EXPECT_EQ(out[kRule30].at(15, 5), 1.0f);
+    EXPECT_EQ(out[kRule300].at(15, 5), 1.0f);
+    EXPECT_EQ(out[kRuleAll].at(15, 5), 1.0f);
+    EXPECT_EQ(out[kRulesMet].at(15, 5), 3.0f);
+    EXPECT_EQ(out[kRule3].at(50, 35), 0.0f);
+    EXPECT_EQ(out[kRule300].at(50, 35), 0.0f);  // about 500 m away
+    EXPECT_EQ(out[kRulesMet].at(50, 35), 1.0f);
+    EXPECT_TRUE(std::isnan(out[kRuleAll].at(30, 20)));
+    EXPECT_FALSE(std::isnan(out[kDistPark].at(30, 20)));
+}
+
+TEST(GreenAccessFlags, PerAreaShareOfHomesFromTheReducer) {
+    // The engine's reducer on a 0/1 flag with threshold 0.5 gives the residents-weighted share of homes
+    // meeting the rule: 3 homes (2, 2 and 6 residents) in one area, the one with 6 meets rule 300.
+    Scene scene(test::make_grid(60, 40, 10.0));
+    scene.fill("landcover.grass", 0, 0, 12, 12, 1.0f);
+    scene.home(15, 5, 3.0f);   // 6 residents, 40 m from the park
+    scene.home(50, 35, 1.0f);  // 2 residents
+    scene.home(55, 30, 1.0f);  // 2 residents
+    const auto stack = scene.stack();
+    const auto out = scene.run({});
+    const auto stats = reduce_by_area(scene.grid, out[kRule300], stack.raster("areas.index"),
+                                      &stack.raster("population.residents"), 1, {0.5}, 1);
+    ASSERT_EQ(stats.size(), 1u);
+    EXPECT_EQ(stats[0].cells, 3);
+    ASSERT_TRUE(stats[0].share_residents_above[0].has_value());
+    EXPECT_DOUBLE_EQ(*stats[0].share_residents_above[0], 0.6);
+}
+
+TEST(GreenAccessPresets, PresetsSetTheirValuesAndGivenParametersWin) {
+    EXPECT_THAT(green_access_presets(), ::testing::IsSupersetOf({"rivm-2025", "konijnendijk-2021", "cobra", "zh-open"}));
+    Parameters p = validate_parameters("green.access", access().descriptor().parameters, {{"preset", text("cobra")}});
+    auto s = resolve_access_settings(p);
+    EXPECT_EQ(s.trees_radius_m, 25.0);
+    EXPECT_EQ(s.trees_distance_to, "crown_edge");
+    EXPECT_EQ(s.tree_min_crown_area_m2, 28.0);
+    EXPECT_EQ(s.canopy_unit, "buffer");
+    EXPECT_EQ(s.canopy_radius_m, 500.0);
+    p = validate_parameters("green.access", access().descriptor().parameters,
+                            {{"preset", text("cobra")}, {"trees_radius_m", number(40.0)}});
+    EXPECT_EQ(resolve_access_settings(p).trees_radius_m, 40.0);
+    s = resolve_access_settings(validate_parameters("green.access", access().descriptor().parameters, {}));
+    EXPECT_EQ(s.preset, "rivm-2025");
+    EXPECT_EQ(s.park_min_area_m2, 10000.0);
+    EXPECT_EQ(s.trees_radius_m, 30.0);
+    EXPECT_EQ(s.canopy_unit, "area");
+    EXPECT_EQ(resolve_access_settings(validate_parameters("green.access", access().descriptor().parameters,
+                                                          {{"preset", text("zh-open")}}))
+                  .park_min_area_m2,
+              300.0);
+    // The descriptor lists each preset's values (printed by `areatwin indicators --json`).
+    const auto& d = access().descriptor();
+    EXPECT_THAT(d.parameters.front().description, HasSubstr("cobra: canopy_unit=buffer, canopy_radius_m=500"));
+    const auto model = access().configure({{"preset", text("barcelona-2022")}});
+    const auto outs = model->outputs();
+    EXPECT_THAT(outs[kRuleAll].description, HasSubstr("preset barcelona-2022"));
+    EXPECT_THAT(outs[kRuleAll].description, HasSubstr("trees_radius_m=15"));
+    EXPECT_EQ(outs[kRuleAll].thresholds, std::vector<double>{0.5});
+}
+
+TEST(GreenAccessPresets, PresetFormulaAndNdviFormula) {
+    const auto f = builtin_registry().formula("green_access_preset");
+    const auto r = f.evaluate(validate_parameters(f.name, f.inputs, {{"preset", text("handbook-2025")}}));
+    EXPECT_EQ(*r.values.at("park_min_area_m2"), 5000.0);
+    EXPECT_EQ(r.texts.at("trees_visibility"), "buffer");
+    // green-method.md section 5: dense vegetation B8 0.30, B4 0.03 has NDVI 0.818; raw post-2022 DN
+    // (offset +1000 not removed) gives 0.51.
+    const auto n = builtin_registry().formula("green_ndvi");
+    const auto with = n.evaluate(validate_parameters(n.name, n.inputs,
+                                                     {{"red_dn", number(1300)}, {"nir_dn", number(4000)}, {"boa_add_offset", number(-1000)}}));
+    EXPECT_NEAR(*with.values.at("ndvi"), 0.27 / 0.33, 1e-12);
+    EXPECT_EQ(with.texts.at("class"), "forest or productive crops");
+    const auto without = n.evaluate(validate_parameters(n.name, n.inputs, {{"red_dn", number(1300)}, {"nir_dn", number(4000)}}));
+    EXPECT_NEAR(*without.values.at("ndvi"), 2700.0 / 5300.0, 1e-12);
+}
+
+TEST(GreenAccessErrors, MissingInputsNameTheLayer) {
+    Scene scene(test::make_grid(10, 10, 10.0));
+    auto stack = scene.stack();
+    stack.remove_raster("areas.index");
+    const auto model = access().configure({});
+    try {
+        (void)run_indicator(*model, stack, {1, 64, {}});
+        FAIL();
+    } catch (const DataError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("areas.index"));
+        EXPECT_THAT(e.what(), HasSubstr("canopy_unit"));
+    }
+}
+
+}  // namespace
+}  // namespace areatwin::indicators::green

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// heat.pet on synthetic scenes: invariants and physical properties (heat-method.md sections A and E).
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "areatwin/engine/errors.hpp"
+#include "areatwin/engine/executor.hpp"
+#include "areatwin/engine/roles.hpp"
+#include "areatwin/indicators/all.hpp"
+#include "heat/comfort.hpp"
+#include "support/synthetic.hpp"
+
+namespace areatwin {
+namespace {
+
+struct Scene {
+    GridSpec grid;
+    Raster dem, dsm, canopy, crowns, grass, paved;
+    LayerStack stack() const {
+        LayerStack st(grid);
+        auto set = [&](std::string_view name, const Raster& r) {
+            st.set_raster(std::string(name), std::make_shared<const Raster>(r));
+        };
+        set(layer::dem, dem);
+        set(layer::dsm, dsm);
+        set(layer::canopy_height, canopy);
+        set(layer::canopy_fraction, crowns);
+        set(layer::landcover_fraction("grass"), grass);
+        set(layer::landcover_fraction("paved"), paved);
+        return st;
+    }
+};
+
+Scene open_scene(std::int64_t cols, std::int64_t rows, double cell, float grass) {
+    const auto grid = test::make_grid(cols, rows, cell);
+    return {grid,
+            test::constant_raster(grid, 1.0f),
+            test::constant_raster(grid, 1.0f),
+            test::constant_raster(grid, 0.0f),
+            test::constant_raster(grid, 0.0f),
+            test::constant_raster(grid, grass),
+            test::constant_raster(grid, 1.0f - grass)};
+}
+
+std::vector<Raster> run(const LayerStack& st, std::map<std::string, RawValue> params = {}) {
+    const auto model = indicators::builtin_registry().get("heat.pet").configure(params);
+    return run_indicator(*model, st, {2, 64, {}});
+}
+
+TEST(HeatPet, OpenPavedSquareIsSunlitWithSvfOne) {
+    const auto s = open_scene(40, 30, 2.0, 0.0f);
+    const auto out = run(s.stack());
+    ASSERT_EQ(out.size(), 4u);
+    const float pet = out[0].at(0, 0);
+    // Hand check of the order of magnitude: hour 1 (12:30 CEST) with the plugin inputs Ta 28 degC, RH 48 %,
+    // FF 6 m/s on open grass-like wind (u = 0.635 FF = 3.8 m/s), SVF 1, B 3, Q about 790 W/m2 gives
+    // PET_sun near 36 degC; the afternoon sinks the sun and Q, so the mean lies in the low to mid 30s.
+    EXPECT_GT(pet, 28.0f);
+    EXPECT_LT(pet, 40.0f);
+    for (std::int64_t r = 0; r < s.grid.rows; ++r)
+        for (std::int64_t c = 0; c < s.grid.cols; ++c) {
+            ASSERT_NEAR(out[3].at(c, r), 1.0f, 1e-6f);
+            ASSERT_EQ(out[2].at(c, r), 0.0f);
+            ASSERT_EQ(out[0].at(c, r), pet);  // a uniform scene gives a uniform map
+            ASSERT_EQ(out[1].at(c, r), static_cast<float>(indicators::heat::pet_class(pet)));
+        }
+}
+
+TEST(HeatPet, GrassIsCoolerThanPavingInTheSun) {
+    const auto paved = run(open_scene(20, 20, 2.0, 0.0f).stack());
+    const auto grass = run(open_scene(20, 20, 2.0, 1.0f).stack());
+    // Bowen 3 -> 0.4 lowers PET_sun by 0.546 * 2.6 = 1.42 K; more vegetation in the UHI window lowers Ta too.
+    EXPECT_LT(grass[0].at(10, 10), paved[0].at(10, 10) - 1.4f);
+}
+
+TEST(HeatPet, BuildingShadeCoolsTheStreetNorthOfIt) {
+    auto s = open_scene(60, 60, 2.0, 0.0f);
+    for (std::int64_t r = 30; r < 40; ++r)
+        for (std::int64_t c = 20; c < 40; ++c) s.dsm.at(c, r) = 21.0f;  // a 20 m block
+    const auto out = run(s.stack());
+    // North-east of the block (the afternoon sun is in the south-west): shaded part of the afternoon.
+    EXPECT_GT(out[2].at(38, 27), 0.0f);
+    EXPECT_LT(out[0].at(38, 27), out[0].at(5, 5));
+    // The SVF next to the wall is about one half or more (a half-plane wall of infinite length gives 0.5).
+    EXPECT_LT(out[3].at(30, 29), 0.8f);
+    EXPECT_GT(out[3].at(30, 29), 0.4f);
+    EXPECT_NEAR(out[3].at(30, 35), 1.0f, 1e-6f);  // roof
+}
+
+TEST(HeatPet, MoreTreesNeverRaiseAfternoonPetInTheirShade) {
+    auto s = open_scene(50, 50, 2.0, 0.0f);
+    const auto before = run(s.stack());
+    for (std::int64_t r = 20; r < 30; ++r)
+        for (std::int64_t c = 20; c < 30; ++c) {
+            s.canopy.at(c, r) = 8.0f;
+            s.crowns.at(c, r) = 1.0f;
+            s.dsm.at(c, r) = 9.0f;  // the derived DSM: ground + crown
+        }
+    const auto after = run(s.stack());
+    int shaded_cells = 0;
+    for (std::int64_t r = 0; r < 50; ++r)
+        for (std::int64_t c = 0; c < 50; ++c) {
+            if (after[2].at(c, r) < 100.0f) continue;  // cells in tree shade all afternoon
+            ++shaded_cells;
+            EXPECT_LE(after[0].at(c, r), before[0].at(c, r)) << c << "," << r;
+        }
+    EXPECT_GE(shaded_cells, 100);
+}
+
+TEST(HeatPet, TransmissivityBlendsSunAndShadeUnderTrees) {
+    auto s = open_scene(30, 30, 2.0, 0.0f);
+    for (std::int64_t r = 10; r < 20; ++r)
+        for (std::int64_t c = 10; c < 20; ++c) {
+            s.canopy.at(c, r) = 8.0f;
+            s.dsm.at(c, r) = 9.0f;
+        }
+    const auto binary = run(s.stack());
+    const auto leaky = run(s.stack(), {{"canopy_transmissivity", {0.5, "test"}}});
+    EXPECT_EQ(binary[2].at(15, 15), 100.0f);
+    EXPECT_EQ(leaky[2].at(15, 15), 50.0f);
+    EXPECT_GT(leaky[0].at(15, 15), binary[0].at(15, 15));
+}
+
+TEST(HeatPet, HourlyWeatherListsMustMatchTheWindow) {
+    const auto& heat = indicators::builtin_registry().get("heat.pet");
+    EXPECT_THROW((void)heat.configure({{"temperature_c", {std::vector<double>{28, 29}, "test"}}}), ConfigError);
+    EXPECT_NO_THROW((void)heat.configure({{"temperature_c", {std::vector<double>{28, 29, 30, 31, 32, 33}, "test"}}}));
+    EXPECT_NO_THROW((void)heat.configure({{"sampling", {std::string("instants"), "test"}},
+                                          {"temperature_c", {std::vector<double>{28, 29, 30, 31, 32, 33, 32.5}, "test"}}}));
+}
+
+TEST(HeatPet, WithoutLandCoverTheErrorNamesTheInput) {
+    const auto s = open_scene(10, 10, 2.0, 0.0f);
+    LayerStack st(s.grid);
+    st.set_raster(std::string(layer::dsm), std::make_shared<const Raster>(s.dsm));
+    try {
+        (void)run(st);
+        FAIL();
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find("landcover"), std::string::npos);
+    }
+}
+
+}  // namespace
+}  // namespace areatwin

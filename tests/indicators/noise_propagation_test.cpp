@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// CNOSSOS-EU propagation against ISO/TR 17534-4:2020 reference values. Expected values: ISO/TR 17534-4
+// TC01-TC04 and TC07 as transcribed in ../shared/reference/noise-method.md section 12 (from
+// Universite-Gustave-Eiffel/NoiseModelling AttenuationComputeOutputCnossosTest.java, commit 35d2da1b).
+// Conditions (section 12.1): L_W = 93 dB per band, 10 degC, 70 % RH, p = 0.5, c = 340 m/s for k and lambda.
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "noise/cnossos_path.hpp"
+
+namespace areatwin::indicators::noise {
+namespace {
+
+constexpr double kLw = 93.0;
+constexpr double kTolDb = 0.1;  // ISO/TR 17534-4 conformity: +-0.1 dB per band
+
+// The common ISO geometry in plan: S = (10, 10) at 1 m, R = (200, 50) at 4 m, flat ground z = 0.
+constexpr double kSx = 10.0, kSy = 10.0, kRx = 200.0, kRy = 50.0;
+const double kLength = std::hypot(kRx - kSx, kRy - kSy);
+
+// Path length from S at which the path crosses the plan line x = xc.
+double path_x_at_plan_x(double xc) { return kLength * (xc - kSx) / (kRx - kSx); }
+
+PathProfile iso_profile(std::vector<GroundSpan> ground, double g_s) {
+    PathProfile p;
+    p.length_m = kLength;
+    p.source_z_m = 1.0;
+    p.receiver_z_m = 4.0;
+    p.source_g = g_s;
+    p.terrain = {{0.0, 0.0}, {kLength, 0.0}};
+    p.ground = std::move(ground);
+    return p;
+}
+
+Bands iso_alpha() { return atmospheric_absorption_db_per_km({10.0, 70.0, 101.325}); }
+
+struct Expected {
+    Bands l_h, l_f, l;
+};
+
+// Compares every band of L_H, L_F and L and reports the largest deviation per quantity.
+void expect_levels(const std::string& name, const PathTerms& t, const Expected& e) {
+    double max_h = 0.0, max_f = 0.0, max_l = 0.0;
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        SCOPED_TRACE(testing::Message() << name << " band " << kNominalHz[i] << " Hz");
+        const double lh = kLw - t.homogeneous.attenuation_db[i];
+        const double lf = kLw - t.favourable.attenuation_db[i];
+        const double l = kLw - t.attenuation_db[i];
+        EXPECT_NEAR(lh, e.l_h[i], kTolDb);
+        EXPECT_NEAR(lf, e.l_f[i], kTolDb);
+        EXPECT_NEAR(l, e.l[i], kTolDb);
+        max_h = std::max(max_h, std::abs(lh - e.l_h[i]));
+        max_f = std::max(max_f, std::abs(lf - e.l_f[i]));
+        max_l = std::max(max_l, std::abs(l - e.l[i]));
+    }
+    std::printf("%s: max |delta| L_H %.3f dB, L_F %.3f dB, L %.3f dB\n", name.c_str(), max_h, max_f, max_l);
+}
+
+void expect_bands(const char* what, const Bands& actual, const Bands& expected, double tol = kTolDb) {
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        EXPECT_NEAR(actual[i], expected[i], tol) << what << " at " << kNominalHz[i] << " Hz";
+    }
+}
+
+TEST(NoiseAtmosphere, AbsorptionAt10C70PctMatchesIsoValues) {
+    // noise-method.md 6.2, the row equal to the ISO/TR and NoiseModelling values.
+    expect_bands("alpha", iso_alpha(), {0.122, 0.411, 1.043, 1.928, 3.658, 9.664, 32.770, 116.882}, 0.001);
+    expect_bands("alpha 20C/50%", atmospheric_absorption_db_per_km({20.0, 50.0, 101.325}),
+                 {0.123, 0.445, 1.318, 2.733, 4.665, 9.855, 29.419, 103.912}, 0.001);
+}
+
+TEST(NoiseIsoTr17534, Tc01ReflectingGround) {
+    const auto t = cnossos_path(iso_profile({{0.0, kLength, 0.0}}, 0.0), iso_alpha(), 0.5);
+    EXPECT_NEAR(t.a_div_db, 56.76, 0.005);  // section 13
+    expect_bands("A_ground,H", t.homogeneous.a_ground, {-3, -3, -3, -3, -3, -3, -3, -3});
+    expect_bands("A_ground,F", t.favourable.a_ground, {-4.36, -4.36, -4.36, -4.36, -4.36, -4.36, -4.36, -4.36});
+    expect_levels("TC01", t,
+                  {{39.21, 39.16, 39.03, 38.86, 38.53, 37.36, 32.87, 16.54},
+                   {40.58, 40.52, 40.40, 40.23, 39.89, 38.72, 34.24, 17.90},
+                   {39.95, 39.89, 39.77, 39.60, 39.26, 38.09, 33.61, 17.27}});
+}
+
+TEST(NoiseIsoTr17534, Tc02MixedGround) {
+    const auto t = cnossos_path(iso_profile({{0.0, kLength, 0.5}}, 0.5), iso_alpha(), 0.5);
+    expect_bands("A_ground,H", t.homogeneous.a_ground, {-1.50, -1.50, -1.50, 0.85, 5.71, -1.50, -1.50, -1.50});
+    expect_bands("A_ground,F", t.favourable.a_ground, {-2.18, -2.18, -2.18, -2.18, -0.93, -2.18, -2.18, -2.18});
+    expect_levels("TC02", t,
+                  {{37.71, 37.66, 37.53, 35.01, 29.82, 35.86, 31.37, 15.04},
+                   {38.39, 38.34, 38.22, 38.04, 36.45, 36.54, 32.05, 15.72},
+                   {38.07, 38.01, 37.89, 36.79, 34.29, 36.21, 31.73, 15.39}});
+}
+
+TEST(NoiseIsoTr17534, Tc03PorousGround) {
+    const auto t = cnossos_path(iso_profile({{0.0, kLength, 1.0}}, 1.0), iso_alpha(), 0.5);
+    expect_bands("A_ground,H", t.homogeneous.a_ground, {0.00, 0.00, 1.59, 9.67, 5.03, 0.00, 0.00, 0.00});
+    expect_bands("A_ground,F", t.favourable.a_ground, {0.00, 0.00, 0.00, 4.23, 0.00, 0.00, 0.00, 0.00});
+    expect_levels("TC03", t,
+                  {{36.21, 36.16, 34.45, 26.19, 30.49, 34.36, 29.87, 13.54},
+                   {36.21, 36.16, 36.03, 31.63, 35.53, 34.36, 29.87, 13.54},
+                   {36.21, 36.16, 35.31, 29.71, 33.70, 34.36, 29.87, 13.54}});
+}
+
+TEST(NoiseIsoTr17534, Tc04SpatiallyVaryingGround) {
+    const double x50 = path_x_at_plan_x(50.0), x150 = path_x_at_plan_x(150.0);
+    EXPECT_NEAR(x50, 40.88, 0.01);  // section 12.2 path lengths 40.88 / 102.19 / 51.09 m
+    EXPECT_NEAR(x150 - x50, 102.19, 0.01);
+    const auto t = cnossos_path(iso_profile({{0.0, x50, 0.2}, {x50, x150, 0.5}, {x150, kLength, 0.9}}, 0.2), iso_alpha(), 0.5);
+    EXPECT_NEAR(t.g_path, 0.542, 0.001);
+    expect_bands("A_ground,H", t.homogeneous.a_ground, {-1.37, -1.37, -1.37, 1.77, 6.23, -1.37, -1.37, -1.37});
+    expect_bands("A_ground,F", t.favourable.a_ground, {-2.00, -2.00, -2.00, -2.00, -0.95, -2.00, -2.00, -2.00});
+    expect_levels("TC04", t,
+                  {{37.59, 37.53, 37.41, 34.10, 29.29, 35.73, 31.25, 14.91},
+                   {38.21, 38.15, 38.03, 37.86, 36.48, 36.36, 31.87, 15.54},
+                   {37.91, 37.85, 37.73, 36.37, 34.23, 36.06, 31.57, 15.24}});
+}
+
+TEST(NoiseIsoTr17534, Tc07LongThinBarrier) {
+    const double x50 = path_x_at_plan_x(50.0), x150 = path_x_at_plan_x(150.0);
+    auto profile = iso_profile({{0.0, x50, 0.9}, {x50, x150, 0.5}, {x150, kLength, 0.2}}, 0.9);
+    // The wall (100, 240)-(265, -180), 6 m high, crosses S->R in plan at (176.58, 45.07).
+    const double rx = kRx - kSx, ry = kRy - kSy, sx = 265.0 - 100.0, sy = -180.0 - 240.0;
+    const double t_cross = ((100.0 - kSx) * sy - (240.0 - kSy) * sx) / (rx * sy - ry * sx);
+    EXPECT_NEAR(kSx + t_cross * rx, 176.58, 0.01);
+    profile.tops.push_back({t_cross * kLength, 6.0});
+    const auto t = cnossos_path(profile, iso_alpha(), 0.5);
+    ASSERT_TRUE(t.homogeneous.diffracted);
+    ASSERT_TRUE(t.favourable.diffracted);
+    const auto& h = t.homogeneous;
+    const auto& f = t.favourable;
+    EXPECT_NEAR(h.path_difference_m, 0.1337, 1e-4);
+    EXPECT_NEAR(h.path_difference_source_image_m, 0.1629, 1e-4);
+    EXPECT_NEAR(h.path_difference_receiver_image_m, 2.0142, 1e-4);
+    EXPECT_NEAR(f.path_difference_m, 0.0927, 1e-4);
+    EXPECT_NEAR(f.path_difference_source_image_m, 0.1219, 1e-4);
+    EXPECT_NEAR(f.path_difference_receiver_image_m, 1.9732, 1e-4);
+    expect_bands("Delta_dif(S,R) H", h.delta_dif_sr, {6.01, 6.96, 8.41, 10.36, 12.72, 15.37, 18.19, 21.10});
+    expect_bands("A_ground(S,O) H", h.a_ground_source_side, {-1.16, -1.16, -1.16, -1.16, 1.45, -1.16, -1.16, -1.16});
+    expect_bands("A_ground(O,R) H", h.a_ground_receiver_side, {-2.40, -2.40, -2.40, -2.40, -2.40, -2.40, -2.40, -2.40});
+    expect_bands("Delta_dif(S',R) H", h.delta_dif_source_image, {6.24, 7.32, 8.92, 11.00, 13.46, 16.16, 19.01, 21.94});
+    expect_bands("Delta_dif(S,R') H", h.delta_dif_receiver_image, {12.54, 15.13, 17.94, 20.85, 23.80, 26.78, 29.78, 32.78});
+    expect_bands("Delta_ground(S,O) H", h.delta_ground_source_side, {-1.13, -1.11, -1.09, -1.08, 1.32, -1.06, -1.06, -1.06});
+    expect_bands("Delta_ground(O,R) H", h.delta_ground_receiver_side, {-1.22, -1.02, -0.88, -0.79, -0.74, -0.71, -0.70, -0.69});
+    expect_bands("A_dif H", h.a_boundary, {3.67, 4.83, 6.44, 8.49, 13.30, 13.60, 16.43, 19.35});
+    expect_bands("Delta_dif(S,R) F", f.delta_dif_sr, {5.67, 6.40, 7.58, 9.27, 11.43, 13.94, 16.68, 19.55});
+    expect_bands("A_ground(S,O) F", f.a_ground_source_side, {-1.16, -1.16, -1.16, -1.16, -1.16, -1.16, -1.16, -1.16});
+    expect_bands("A_ground(O,R) F", f.a_ground_receiver_side, {-2.40, -2.40, -2.40, -2.40, -2.40, -2.40, -2.40, -2.40});
+    expect_bands("Delta_dif(S',R) F", f.delta_dif_source_image, {5.91, 6.81, 8.19, 10.07, 12.39, 15.01, 17.81, 20.71});
+    expect_bands("Delta_dif(S,R') F", f.delta_dif_receiver_image, {12.46, 15.05, 17.86, 20.76, 23.71, 26.70, 29.69, 32.70});
+    expect_bands("Delta_ground(S,O) F", f.delta_ground_source_side, {-1.12, -1.11, -1.08, -1.06, -1.04, -1.03, -1.02, -1.02});
+    expect_bands("Delta_ground(O,R) F", f.delta_ground_receiver_side, {-1.18, -0.96, -0.81, -0.71, -0.65, -0.61, -0.60, -0.59});
+    expect_bands("A_dif F", f.a_boundary, {3.36, 4.33, 5.69, 7.50, 9.74, 12.30, 15.06, 17.94});
+    expect_levels("TC07", t,
+                  {{32.54, 31.32, 29.60, 27.37, 22.22, 20.76, 13.44, -5.81},
+                   {32.85, 31.83, 30.35, 28.36, 25.78, 22.06, 14.81, -4.41},
+                   {32.70, 31.58, 29.99, 27.89, 24.36, 21.46, 14.18, -5.05}});
+}
+
+// --- analytic checks (noise-method.md section 13) -------------------------------------------------
+
+TEST(NoiseAnalytic, DivergenceAtDecades) {
+    for (const auto& [d, expected] : std::vector<std::pair<double, double>>{{1, 11}, {10, 31}, {100, 51}, {1000, 71}}) {
+        PathProfile p;
+        p.length_m = d;
+        p.source_z_m = 2.0;
+        p.receiver_z_m = 2.0;
+        p.terrain = {{0, 0}, {d, 0}};
+        p.ground = {{0, d, 0.0}};
+        EXPECT_NEAR(cnossos_path(p, Bands{}, 0.5).a_div_db, expected, 1e-9);
+    }
+}
+
+TEST(NoiseAnalytic, MeanPlaneOfASlopeIsTheSlope) {
+    const auto plane = mean_plane({{0, 1}, {50, 6}, {100, 11}}, 0.0, 100.0);
+    EXPECT_NEAR(plane.a, 0.1, 1e-12);
+    EXPECT_NEAR(plane.b, 1.0, 1e-9);
+    const auto clipped = mean_plane({{0, 1}, {50, 6}, {100, 11}}, 20.0, 80.0);
+    EXPECT_NEAR(clipped.a, 0.1, 1e-12);
+    EXPECT_NEAR(clipped.b, 1.0, 1e-9);
+}
+
+TEST(NoiseAnalytic, PorousGroundLowerBoundIsZero) {
+    const auto h = a_ground_homogeneous(1.0, 4.0, 194.16, 1.0, 1.0);
+    const auto f = a_ground_favourable(1.0, 4.0, 194.16, 1.0, 1.0);
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        EXPECT_GE(h[i], 0.0);
+        EXPECT_GE(f[i], 0.0);
+    }
+}
+
+}  // namespace
+}  // namespace areatwin::indicators::noise
