@@ -17,6 +17,7 @@
 #include "areatwin/engine/errors.hpp"
 #include "areatwin/engine/memory.hpp"
 #include "areatwin/indicators/all.hpp"
+#include "areatwin/io/report.hpp"
 #include "areatwin/scenarios/batch.hpp"
 #include "areatwin/scenarios/run.hpp"
 
@@ -81,6 +82,10 @@ private:
     bool bar_shown_ = false;
     std::mutex mutex_;
 };
+
+std::filesystem::path default_report_path(const std::filesystem::path& gpkg) {
+    return gpkg.parent_path() / (gpkg.stem().string() + "_report.html");
+}
 
 std::string format_optional(const std::optional<double>& v, int decimals = 2) {
     return v ? fmt::format("{:.{}f}", *v, decimals) : std::string("-");
@@ -165,6 +170,14 @@ int run_cli(int argc, char** argv) {
     run->add_option("--tile-size", tile_size, "cells per tile side (default: outputs.tile_size, 256)")->check(CLI::Range(16, 65536));
     run->add_option("--memory-budget", memory_budget, "refuse runs estimated above this size (default: 75% of RAM), e.g. 8G");
     run->add_flag("-q,--quiet", quiet, "no progress or log lines on stderr");
+    bool no_report = false;
+    run->add_flag("--no-report", no_report, "do not write the HTML report next to the GeoPackage");
+
+    std::string report_gpkg;
+    std::string report_html;
+    auto* report = app.add_subcommand("report", "write the HTML report of a GeoPackage written by areatwin run");
+    report->add_option("gpkg", report_gpkg, "GeoPackage written by areatwin run")->required();
+    report->add_option("-o,--output", report_html, "HTML file to write (default: <gpkg name>_report.html beside it)");
 
     auto* validate = app.add_subcommand("validate", "every check of a run (batch, inputs, edits, parameters), without computing");
     validate->add_option("batch", batch_file, "batch file (YAML)")->required();
@@ -232,6 +245,17 @@ int run_cli(int argc, char** argv) {
         reporter.finish();
         for (const auto& w : result.warnings) reporter.log("warning: " + w);
         print_summary(result);
+        if (!no_report) {
+            const auto html = default_report_path(result.output);
+            io::write_report(result.output, html);
+            fmt::print("Report: {}\n", html.string());
+        }
+        return 0;
+    }
+    if (report->parsed()) {
+        const std::filesystem::path html = report_html.empty() ? default_report_path(report_gpkg) : std::filesystem::path(report_html);
+        io::write_report(report_gpkg, html);
+        fmt::print("Report: {}\n", html.string());
         return 0;
     }
     if (validate->parsed()) {

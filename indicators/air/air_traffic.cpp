@@ -788,7 +788,7 @@ std::vector<Formula> AirTraffic::formulas() const {
         const std::vector<MetCondition> met{{270.0, u, stab, 1.0}};
         r.values["conc_numerical_ug_m3"] =
             line_increment_reference_ug_m3(setup, met, {0.0, -half}, {0.0, half}, {x, offset}, q, 0.01);
-        if (length == 0.0) r.warnings.push_back("numerical value for a line of finite length 2 (50 x + 100 km)");
+        if (length == 0.0) r.warnings.push_back("the numerical value integrates a finite line of length 2 (50 x + 100 km) in place of the infinite one");
         return r;
     };
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -107,6 +108,15 @@ std::string sanitize_column(const std::string& s) {
     std::string out;
     for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
     return out;
+}
+
+std::string utc_now_iso8601() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
 }
 
 nlohmann::json machine_description() {
@@ -229,7 +239,13 @@ nlohmann::json model_card(const Indicator& indicator, const Parameters* in_effec
     const auto model = indicator.build(params_in_effect);
     auto& outputs = card["outputs"] = nlohmann::json::array();
     for (const auto& o : model->outputs()) {
-        outputs.push_back({{"name", o.name}, {"unit", o.unit}, {"description", o.description}, {"thresholds", o.thresholds}});
+        outputs.push_back({{"name", o.name},
+                           {"unit", o.unit},
+                           {"description", o.description},
+                           {"thresholds", o.thresholds},
+                           {"style", o.style},
+                           {"style_min", o.style_min},
+                           {"style_max", o.style_max}});
     }
     card["inputs"] = model->inputs();
     card["halo_m"] = model->halo_m();
@@ -243,6 +259,16 @@ Plan make_plan(const Batch& batch, const IndicatorRegistry& registry, const RunO
     plan.output = options.output ? std::filesystem::absolute(*options.output) : batch.output;
     plan.tile_size = options.tile_size.value_or(batch.tile_size);
     if (plan.tile_size < 16) throw ConfigError(fmt::format("tile size {} is below the minimum of 16 cells", plan.tile_size));
+    if (!options.output && !plan.output.parent_path().empty() && !std::filesystem::exists(plan.output.parent_path())) {
+        // The batch file names its own output folder (out/ beside it): create it, as a user expects.
+        // A folder given with -o must exist, so a typo there is reported rather than created.
+        std::error_code ec;
+        std::filesystem::create_directories(plan.output.parent_path(), ec);
+        if (ec) {
+            throw ConfigError(fmt::format("{}: cannot create the output folder {}: {}", batch.file.string(),
+                                          plan.output.parent_path().string(), ec.message()));
+        }
+    }
     io::check_output_writable(plan.output);
 
     if (batch.indicators.empty()) throw ConfigError(fmt::format("{}: no indicators to run", batch.file.string()));
@@ -340,6 +366,7 @@ std::vector<std::string> validate_plan(const Plan& plan, const RunOptions& optio
 
 RunResult run_plan(const Plan& plan, const RunOptions& options) {
     const auto run_start = Clock::now();
+    const auto started_at = utc_now_iso8601();
     const auto& batch = plan.batch;
     const auto& grid = batch.grid;
     io::LoadReport report;
@@ -577,7 +604,9 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
     manifest["warnings"] = report.warnings;
     for (const auto& w : result.warnings) manifest["warnings"].push_back(w);
     manifest["machine"] = machine_description();
-    manifest["run"] = {{"threads", options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency())},
+    manifest["run"] = {{"started_at", started_at},
+                       {"finished_at", utc_now_iso8601()},
+                       {"threads", options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency())},
                        {"tile_size", plan.tile_size},
                        {"memory_estimate_bytes", plan.memory.total_bytes()},
                        {"differences", batch.differences}};
