@@ -100,6 +100,17 @@ void print_summary(const scenarios::RunResult& result) {
                    s.mean_change ? fmt::format("{:+.2f}", *s.mean_change) : std::string("-"), s.seconds,
                    s.reused ? "reused from " + s.reused_from : "computed");
     }
+    if (!result.spreads.empty()) {
+        fmt::print("\nParameter variants (whole-grid mean per value):\n");
+        for (const auto& sp : result.spreads) {
+            std::vector<std::string> cells;
+            for (std::size_t i = 0; i < sp.values.size(); ++i) {
+                cells.push_back(fmt::format("{}={}", sp.values[i], format_optional(sp.means[i])));
+            }
+            fmt::print("{:<20} {:<14} {:<22} {}: {}  spread {} {}\n", sp.scenario, sp.indicator, sp.output, sp.parameter,
+                       fmt::join(cells, ", "), format_optional(sp.spread), sp.unit);
+        }
+    }
     fmt::print("\nGeoPackage: {}\n", result.output.string());
     for (const auto& csv : result.csv_files) fmt::print("Per-area table: {}\n", csv.string());
 }

@@ -29,7 +29,8 @@ using Keys = std::span<const std::string_view>;
 // Beyond this the grid needs more than 40 GB per Float32 layer; a typo in cell_size_m is likelier.
 constexpr double max_grid_side_cells = 100000.0;
 
-constexpr std::string_view top_keys[] = {"name", "area", "inputs", "indicators", "scenarios", "outputs"};
+constexpr std::string_view top_keys[] = {"name", "area", "inputs", "indicators", "variants", "scenarios", "outputs"};
+constexpr std::string_view variant_keys[] = {"indicator", "parameter", "values"};
 constexpr std::string_view area_keys[] = {"crs", "cell_size_m", "bbox", "polygon"};
 constexpr std::string_view source_keys[] = {"source", "layer", "preset", "fields", "class_field", "classes",
                                             "default_class", "where", "assign_crs", "coverage", "band"};
@@ -167,6 +168,7 @@ private:
     std::vector<Scenario> scenarios(const Entry& section) const;
     Edit edit(const YAML::Node& node, int line, const std::string& section) const;
     std::vector<std::pair<std::string, std::string>> comparisons(const Entry& e, const std::vector<Scenario>& scenarios) const;
+    std::vector<VariantRequest> variants(const Entry& section, const std::vector<IndicatorRequest>& indicators) const;
     FeatureFilter filter(const Entries& entries, const RoleSpec& role, const std::string& section) const;
 };
 
@@ -725,6 +727,46 @@ std::vector<std::pair<std::string, std::string>> BatchReader::comparisons(const 
     return pairs;
 }
 
+std::vector<VariantRequest> BatchReader::variants(const Entry& section,
+                                                   const std::vector<IndicatorRequest>& indicators) const {
+    if (!section.value.IsSequence() || section.value.size() == 0) {
+        fail(section.line, "'variants' must be a list of {indicator, parameter, values}");
+    }
+    std::vector<VariantRequest> result;
+    for (std::size_t i = 0; i < section.value.size(); ++i) {
+        const YAML::Node node = section.value[i];
+        const int line = line_of(node, section.line);
+        const std::string label = fmt::format("variants[{}]", i);
+        const Entries entries = mapping(node, line, label, variant_keys);
+        VariantRequest v;
+        v.declared_at = at(line);
+        const Entry* indicator = entries.find("indicator");
+        const Entry* parameter = entries.find("parameter");
+        const Entry* values = entries.find("values");
+        if (!indicator || !parameter || !values) fail(line, fmt::format("{} needs 'indicator', 'parameter' and 'values'", label));
+        v.indicator = non_empty_text(*indicator);
+        const bool listed = std::any_of(indicators.begin(), indicators.end(),
+                                        [&](const IndicatorRequest& r) { return r.id == v.indicator; });
+        if (!listed) {
+            fail(indicator->line, fmt::format("{}: indicator '{}' is not listed under 'indicators'", label, v.indicator));
+        }
+        v.parameter = non_empty_text(*parameter);
+        if (!values->value.IsSequence() || values->value.size() < 2) {
+            fail(values->line, fmt::format("{}: 'values' must list at least two values to compare", label));
+        }
+        for (const auto& item : values->value) {
+            if (!item.IsScalar()) fail(values->line, fmt::format("{}: every value must be a number or a text", label));
+            RawValue raw;
+            raw.where = at(line_of(item, values->line));
+            if (const auto number = plain_number(item)) raw.value = *number;
+            else raw.value = item.Scalar();
+            v.values.push_back(std::move(raw));
+        }
+        result.push_back(std::move(v));
+    }
+    return result;
+}
+
 Batch BatchReader::read(const YAML::Node& root, Batch batch) {
     const Entries sections = mapping(root, 1, "the top level", top_keys);
     batch.name = batch.file.stem().string();
@@ -739,6 +781,7 @@ Batch BatchReader::read(const YAML::Node& root, Batch batch) {
 
     if (const Entry* e = sections.find("inputs"); e != nullptr && !e->value.IsNull()) batch.inputs = inputs(*e);
     if (const Entry* e = sections.find("indicators")) batch.indicators = indicators(*e);
+    if (const Entry* e = sections.find("variants")) batch.variants = variants(*e, batch.indicators);
     batch.scenarios = scenarios(*scenarios_section);
 
     batch.output = folder_ / (batch.name + ".gpkg");

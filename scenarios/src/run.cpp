@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <variant>
 #include <thread>
 
 #include <fmt/format.h>
@@ -191,6 +192,18 @@ void write_difference(io::GeoPackageWriter& writer, const std::string& table, co
                        spec.unit, &diff, {"diverging", -range, range}});
 }
 
+// Text usable in a table name: letters, digits and '_' ('.' becomes 'p', '-' becomes 'm').
+std::string table_safe(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (std::isalnum(static_cast<unsigned char>(c))) out += c;
+        else if (c == '.') out += 'p';
+        else if (c == '-') out += 'm';
+        else out += '_';
+    }
+    return out;
+}
+
 std::string threshold_text(double t) {
     auto s = fmt::format("{}", t);
     std::replace(s.begin(), s.end(), '.', 'p');
@@ -280,6 +293,31 @@ Plan make_plan(const Batch& batch, const IndicatorRegistry& registry, const RunO
         planned.parameters = validate_parameters(d.id, d.parameters, request.parameters);
         planned.model = indicator.build(planned.parameters);
         plan.indicators.push_back(std::move(planned));
+    }
+
+    const std::size_t main_runs = plan.indicators.size();
+    for (const auto& v : batch.variants) {
+        std::size_t main = 0;
+        while (main < main_runs && plan.indicators[main].indicator->descriptor().id != v.indicator) ++main;
+        if (main == main_runs) throw ConfigError(fmt::format("{}: variant of '{}', which is not run", v.declared_at, v.indicator));
+        const auto& request = batch.indicators[main];
+        const auto& d = plan.indicators[main].indicator->descriptor();
+        for (const auto& value : v.values) {
+            auto raw = request.parameters;
+            raw[v.parameter] = value;
+            PlannedIndicator planned;
+            planned.indicator = plan.indicators[main].indicator;
+            planned.parameters = validate_parameters(d.id, d.parameters, raw);
+            planned.model = planned.indicator->build(planned.parameters);
+            const std::string text = std::holds_alternative<double>(value.value)
+                                         ? fmt::format("{}", std::get<double>(value.value))
+                                         : std::holds_alternative<std::string>(value.value) ? std::get<std::string>(value.value)
+                                                                                            : std::string("list");
+            planned.variant = fmt::format("{}={}", v.parameter, text);
+            planned.table_suffix = v.parameter + "_" + table_safe(text);
+            planned.variant_of = main;
+            plan.indicators.push_back(std::move(planned));
+        }
     }
 
     for (const auto& source : batch.inputs) {
@@ -477,15 +515,18 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
             const auto outputs = p.model->outputs();
             const Computed& c = *by_scenario[name][k];
             const Computed& base = *by_scenario[baseline][k];
+            const bool variant = !p.variant.empty();
             for (std::size_t o = 0; o < outputs.size(); ++o) {
                 const auto& spec = outputs[o];
                 const Raster& values = *c.rasters[o];
-                writer.add_raster({fmt::format("{}__{}", name, spec.name),
-                                   fmt::format("{} ({}), scenario '{}'", spec.description, spec.unit, name), spec.unit,
-                                   &values, {spec.style, spec.style_min, spec.style_max}});
+                writer.add_raster({variant ? fmt::format("{}__{}__{}", name, spec.name, p.table_suffix)
+                                           : fmt::format("{}__{}", name, spec.name),
+                                   fmt::format("{} ({}), scenario '{}'{}", spec.description, spec.unit, name,
+                                               variant ? ", variant " + p.variant : std::string()),
+                                   spec.unit, &values, {spec.style, spec.style_min, spec.style_max}});
                 OutputSummary summary;
                 summary.scenario = name;
-                summary.indicator = p.indicator->descriptor().id;
+                summary.indicator = p.indicator->descriptor().id + (variant ? " [" + p.variant + "]" : std::string());
                 summary.output = spec.name;
                 summary.unit = spec.unit;
                 summary.reused = c.scenario != name;
@@ -505,6 +546,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
                 if (name != baseline && r.mean && all_base.result().mean) summary.mean_change = *r.mean - *all_base.result().mean;
                 result.summaries.push_back(summary);
 
+                if (variant) continue;  // variants: maps and spread only
                 if (batch.differences && name != baseline) {
                     write_difference(writer, fmt::format("diff__{}__{}", name, spec.name), spec, name, baseline, values,
                                      *base.rasters[o]);
@@ -566,9 +608,51 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
         }
     }
 
+    // Spread of each swept parameter: the whole-grid mean of every output for each value.
+    for (const auto& v : batch.variants) {
+        for (const auto& name : plan.scenarios) {
+            std::map<std::string, VariantSpread> by_output;
+            std::vector<std::string> order;
+            for (std::size_t k = 0; k < plan.indicators.size(); ++k) {
+                const auto& p = plan.indicators[k];
+                if (p.variant.empty() || p.indicator->descriptor().id != v.indicator ||
+                    p.variant.rfind(v.parameter + "=", 0) != 0) {
+                    continue;
+                }
+                const auto outputs = p.model->outputs();
+                for (std::size_t o = 0; o < outputs.size(); ++o) {
+                    auto [it, fresh] = by_output.try_emplace(outputs[o].name);
+                    if (fresh) order.push_back(outputs[o].name);
+                    auto& spread = it->second;
+                    spread.scenario = name;
+                    spread.indicator = v.indicator;
+                    spread.output = outputs[o].name;
+                    spread.unit = outputs[o].unit;
+                    spread.parameter = v.parameter;
+                    spread.values.push_back(p.variant.substr(v.parameter.size() + 1));
+                    AreaAccumulator all;
+                    for (float x : by_scenario[name][k]->rasters[o]->values()) all.add(x, grid.cell_area_m2(), 0.0);
+                    spread.means.push_back(all.result().mean);
+                }
+            }
+            for (const auto& output : order) {
+                auto& spread = by_output[output];
+                std::optional<double> lo, hi;
+                for (const auto& m : spread.means) {
+                    if (!m) continue;
+                    lo = lo ? std::min(*lo, *m) : *m;
+                    hi = hi ? std::max(*hi, *m) : *m;
+                }
+                if (lo && hi && spread.means.size() > 1) spread.spread = *hi - *lo;
+                result.spreads.push_back(spread);
+            }
+        }
+    }
+
     for (const auto& [a, b] : batch.comparisons) {
         if (!by_scenario.count(a) || !by_scenario.count(b)) continue;
         for (std::size_t k = 0; k < plan.indicators.size(); ++k) {
+            if (!plan.indicators[k].variant.empty()) continue;
             const auto outputs = plan.indicators[k].model->outputs();
             for (std::size_t o = 0; o < outputs.size(); ++o) {
                 write_difference(writer, fmt::format("diff__{}__{}__{}", a, b, outputs[o].name), outputs[o], a, b,
@@ -600,6 +684,14 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
         const auto& summaries = stacks.edit_summaries();
         j["edits"] = summaries.count(name) ? summaries.at(name) : std::vector<std::string>{};
         scenarios.push_back(j);
+    }
+    auto& spreads = manifest["variant_spread"] = nlohmann::json::array();
+    for (const auto& sp : result.spreads) {
+        nlohmann::json means = nlohmann::json::array();
+        for (const auto& m : sp.means) means.push_back(m ? nlohmann::json(*m) : nlohmann::json(nullptr));
+        spreads.push_back({{"scenario", sp.scenario}, {"indicator", sp.indicator}, {"output", sp.output}, {"unit", sp.unit},
+                           {"parameter", sp.parameter}, {"values", sp.values}, {"means", means},
+                           {"spread", sp.spread ? nlohmann::json(*sp.spread) : nlohmann::json(nullptr)}});
     }
     manifest["warnings"] = report.warnings;
     for (const auto& w : result.warnings) manifest["warnings"].push_back(w);

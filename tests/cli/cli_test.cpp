@@ -204,6 +204,43 @@ TEST_F(Cli, ComparedPairsGetTheirOwnDifferenceLayers) {
                {"batch.yaml:", "compare", "plan_b"});
 }
 
+TEST_F(Cli, VariantsWriteAMapPerValueAndReportTheSpread) {
+    const auto batch = write_batch(dir_, replaced(base_batch(), "scenarios:\n",
+                                                  "variants:\n  - {indicator: green.share, parameter: nodata_mode, values: [exclude, zero]}\n"
+                                                  "  - {indicator: green.share, parameter: radius_m, values: [50, 100]}\n"
+                                                  "scenarios:\n"));
+    const auto o = run("run -q --no-report " + batch.string(), dir_);
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    EXPECT_THAT(o.out, HasSubstr("Parameter variants"));
+    EXPECT_THAT(o.out, HasSubstr("radius_m: 50="));
+    const auto gpkg = dir_ / "out" / "result.gpkg";
+    // The sample land cover covers every cell, so the nodata mode cannot change a value: spread 0.
+    EXPECT_TRUE(io::read_gpkg_raster(gpkg, "park__green_share_r100__nodata_mode_zero") ==
+                io::read_gpkg_raster(gpkg, "park__green_share_r100__nodata_mode_exclude"));
+    // The radius variant with the configured radius equals the main run; the other is a different map.
+    EXPECT_TRUE(io::read_gpkg_raster(gpkg, "park__green_share_r100__radius_m_100") ==
+                io::read_gpkg_raster(gpkg, "park__green_share_r100"));
+    const auto r50 = io::read_gpkg_raster(gpkg, "park__green_share_r50__radius_m_50");
+    EXPECT_FALSE(r50 == io::read_gpkg_raster(gpkg, "park__green_share_r100"));
+    const auto manifest = io::read_gpkg_manifest(gpkg);
+    bool found = false;
+    for (const auto& sp : manifest["variant_spread"]) {
+        if (sp["parameter"] == "nodata_mode" && sp["scenario"] == "baseline") {
+            found = true;
+            EXPECT_EQ(sp["spread"], 0.0);
+        }
+    }
+    EXPECT_TRUE(found);
+
+    fs::remove_all(dir_ / "out");
+    expect_bad(replaced(base_batch(), "scenarios:\n",
+                        "variants:\n  - {indicator: green.share, parameter: radius_m, values: [100, 99999]}\nscenarios:\n"),
+               {"green.share", "radius_m", "99999"});
+    expect_bad(replaced(base_batch(), "scenarios:\n",
+                        "variants:\n  - {indicator: heat.pet, parameter: x, values: [1, 2]}\nscenarios:\n"),
+               {"batch.yaml:", "heat.pet", "not listed"});
+}
+
 TEST_F(Cli, ResultsAreBitwiseIdenticalForThreadsAndTileSizes) {
     const auto batch = write_batch(dir_, base_batch());
     ASSERT_EQ(run("run " + batch.string() + " -q --threads 1 --tile-size 256 -o " + (dir_ / "a.gpkg").string(), dir_).exit_code, 0);

@@ -245,7 +245,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"unknown_top_level_key", area_line + "scenarios: [{name: baseline}]\noutput: {path: a.gpkg}\n",
                 {"bad.yaml:3:", "unknown key 'output' in the top level",
-                 "expected one of: name, area, inputs, indicators, scenarios, outputs"}},
+                 "expected one of: name, area, inputs, indicators, variants, scenarios, outputs"}},
         BadCase{"cell_size_zero", "area:\n  cell_size_m: 0\n  bbox: [0, 0, 100, 100]\nscenarios: [{name: baseline}]\n",
                 {"bad.yaml:2:", "'cell_size_m' must be a number > 0"}},
         BadCase{"cell_size_quoted", "area:\n  bbox: [0, 0, 100, 100]\n  cell_size_m: '10'\nscenarios: [{name: b}]\n",

@@ -46,12 +46,22 @@ struct IndicatorRequest {
     std::string declared_at;
 };
 
+// A parameter sweep: the indicator is also run with each value of one parameter (the rest as in
+// `indicators`), so users see how much the choice matters.
+struct VariantRequest {
+    std::string indicator;
+    std::string parameter;
+    std::vector<RawValue> values;
+    std::string declared_at;
+};
+
 struct Batch {
     std::filesystem::path file;              // absolute path of the batch file
     std::string name;                        // from `name:` or the file stem
     GridSpec grid;                           // from area: bbox or polygon, crs, cell_size_m
     std::vector<io::SourceSpec> inputs;      // all roles, each role's sources in priority order
     std::vector<IndicatorRequest> indicators;
+    std::vector<VariantRequest> variants;
     std::vector<Scenario> scenarios;         // scenarios[0] is the baseline
     std::filesystem::path output;            // absolute path of the GeoPackage
     bool differences = true;                 // difference layers against the baseline

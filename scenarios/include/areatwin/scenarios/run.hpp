@@ -31,6 +31,11 @@ struct PlannedIndicator {
     const Indicator* indicator = nullptr;
     Parameters parameters;
     std::unique_ptr<IndicatorModel> model;
+    // Parameter sweeps: a variant runs the indicator with one parameter changed. Its maps are written as
+    // "<scenario>__<output>__<table_suffix>"; differences and per-area columns are for the main runs only.
+    std::string variant;       // "park_min_area_m2=5000"; empty for the indicator as configured
+    std::string table_suffix;  // "park_min_area_m2_5000"
+    std::size_t variant_of = 0;  // index of the main run this is a variant of
 };
 
 // Everything decided before any heavy work: validated indicators, resolved scenarios, memory.
@@ -60,10 +65,23 @@ struct OutputSummary {
     double seconds = 0.0;
 };
 
+// How much a swept parameter moves an output: the whole-grid mean for each value.
+struct VariantSpread {
+    std::string scenario;
+    std::string indicator;
+    std::string output;
+    std::string unit;
+    std::string parameter;
+    std::vector<std::string> values;           // as written in the batch file
+    std::vector<std::optional<double>> means;  // one per value
+    std::optional<double> spread;              // max - min of the means
+};
+
 struct RunResult {
     std::filesystem::path output;
     std::vector<std::filesystem::path> csv_files;  // per-area tables, one per scenario
     std::vector<OutputSummary> summaries;
+    std::vector<VariantSpread> spreads;
     std::vector<std::string> warnings;
     nlohmann::json manifest;
 };
