@@ -45,6 +45,28 @@ void check_choice(const std::string& owner, const ParameterSpec& spec, const Raw
 
 }  // namespace
 
+ParameterSpec number_parameter(std::string name, std::string unit, std::string description, double default_value,
+                               double min, double max) {
+    return {std::move(name), ParameterSpec::Kind::Number, std::move(unit), std::move(description), {default_value}, {},
+            min, max, {}};
+}
+
+ParameterSpec required_number(std::string name, std::string unit, std::string description, double min, double max) {
+    return {std::move(name), ParameterSpec::Kind::Number, std::move(unit), std::move(description), {}, {}, min, max, {}};
+}
+
+ParameterSpec number_list_parameter(std::string name, std::string unit, std::string description,
+                                    std::vector<double> default_values, double min, double max) {
+    return {std::move(name), ParameterSpec::Kind::NumberList, std::move(unit), std::move(description),
+            std::move(default_values), {}, min, max, {}};
+}
+
+ParameterSpec choice_parameter(std::string name, std::string description, std::string default_value,
+                               std::vector<std::string> choices) {
+    return {std::move(name), ParameterSpec::Kind::Choice, "", std::move(description), {}, {std::move(default_value)},
+            0.0, 0.0, std::move(choices)};
+}
+
 double Parameters::number(const std::string& name) const {
     const auto& v = numbers(name);
     if (v.size() != 1) throw InternalError(fmt::format("parameter '{}' holds {} numbers, expected one", name, v.size()));

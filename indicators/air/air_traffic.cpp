@@ -609,13 +609,6 @@ private:
     mutable std::weak_ptr<const FeatureSet> cache_meteo_;
 };
 
-ParameterSpec number_input(const char* name, const char* unit, const char* description, double def, double lo,
-                           double hi) {
-    return {name, ParameterSpec::Kind::Number, unit, description, {def}, {}, lo, hi, {}};
-}
-ParameterSpec choice_input(const char* name, const char* description, const char* def, std::vector<std::string> choices) {
-    return {name, ParameterSpec::Kind::Choice, "", description, {}, {def}, 0.0, 0.0, std::move(choices)};
-}
 
 }  // namespace
 
@@ -734,9 +727,9 @@ std::vector<Formula> AirTraffic::formulas() const {
     Formula sig;
     sig.name = "sigma";
     sig.summary = "Gaussian dispersion parameters sigma_y, sigma_z at a downwind distance (air-method.md section 7)";
-    sig.inputs = {number_input("x_m", "m", "downwind distance", 100.0, 1.0, 100000.0),
-                  choice_input("stability_class", "Pasquill stability class", "D", classes),
-                  choice_input("sigma_scheme", "briggs_rural, briggs_urban or pasquill_gifford", "briggs_rural", schemes)};
+    sig.inputs = {number_parameter("x_m", "m", "downwind distance", 100.0, 1.0, 100000.0),
+                  choice_parameter("stability_class", "Pasquill stability class", "D", classes),
+                  choice_parameter("sigma_scheme", "briggs_rural, briggs_urban or pasquill_gifford", "briggs_rural", schemes)};
     sig.results = {"sigma_y_m", "sigma_z_m"};
     sig.evaluate = [](const Parameters& p) {
         FormulaResult r;
@@ -754,16 +747,16 @@ std::vector<Formula> AirTraffic::formulas() const {
     line.name = "gaussian_line";
     line.summary = "Gaussian line source with the wind perpendicular to it: closed form (section 8) and the model's "
                    "numerical integration along the line";
-    line.inputs = {number_input("q_g_per_m_s", "g/m/s", "line emission", 1e-5, 0.0, 1.0),
-                   number_input("wind_speed_m_s", "m/s", "wind speed", 5.0, 1.0, 30.0),
-                   number_input("x_m", "m", "downwind distance from the line", 50.0, 1.0, 10000.0),
-                   number_input("offset_m", "m", "crosswind offset of the receptor from the line's centre", 0.0, -100000.0, 100000.0),
-                   number_input("length_m", "m", "line length (0 = infinite)", 0.0, 0.0, 100000.0),
-                   number_input("receptor_height_m", "m", "receptor height", 1.5, 0.0, 100.0),
-                   number_input("source_height_m", "m", "release height", 0.0, 0.0, 100.0),
-                   number_input("sigma_z0_m", "m", "initial vertical spread", 0.0, 0.0, 10.0),
-                   choice_input("stability_class", "Pasquill stability class", "D", classes),
-                   choice_input("sigma_scheme", "briggs_rural, briggs_urban or pasquill_gifford", "briggs_rural", schemes)};
+    line.inputs = {number_parameter("q_g_per_m_s", "g/m/s", "line emission", 1e-5, 0.0, 1.0),
+                   number_parameter("wind_speed_m_s", "m/s", "wind speed", 5.0, 1.0, 30.0),
+                   number_parameter("x_m", "m", "downwind distance from the line", 50.0, 1.0, 10000.0),
+                   number_parameter("offset_m", "m", "crosswind offset of the receptor from the line's centre", 0.0, -100000.0, 100000.0),
+                   number_parameter("length_m", "m", "line length (0 = infinite)", 0.0, 0.0, 100000.0),
+                   number_parameter("receptor_height_m", "m", "receptor height", 1.5, 0.0, 100.0),
+                   number_parameter("source_height_m", "m", "release height", 0.0, 0.0, 100.0),
+                   number_parameter("sigma_z0_m", "m", "initial vertical spread", 0.0, 0.0, 10.0),
+                   choice_parameter("stability_class", "Pasquill stability class", "D", classes),
+                   choice_parameter("sigma_scheme", "briggs_rural, briggs_urban or pasquill_gifford", "briggs_rural", schemes)};
     line.results = {"conc_ug_m3", "conc_numerical_ug_m3", "sigma_y_m", "sigma_z_m"};
     line.evaluate = [](const Parameters& p) {
         FormulaResult r;
@@ -795,12 +788,12 @@ std::vector<Formula> AirTraffic::formulas() const {
     Formula srm1;
     srm1.name = "srm1_increment";
     srm1.summary = "SRM1 traffic increment C = 0.62 E theta(x) Fb (5/u) for an urban street (air-method.md section 2)";
-    srm1.inputs = {number_input("emission_ug_per_m_s", "ug/m/s", "line emission E", 10.0, 0.0, 1e6),
-                   number_input("distance_m", "m", "distance x from the road axis", 10.0, 0.0, 1000.0),
-                   number_input("street_type", "", "1 wide canyon, 2 narrow canyon, 3 one-sided, 4 other", 1.0, 1.0, 4.0),
-                   number_input("tree_factor", "", "Fb: 1, 1.25 or 1.5", 1.0, 1.0, 1.5),
-                   number_input("regional_wind_speed_m_s", "m/s", "regional mean wind speed", 5.0, 1.0, 20.0),
-                   number_input("min_distance_m", "m", "distances below this are raised to it", 3.5, 0.0, 30.0)};
+    srm1.inputs = {number_parameter("emission_ug_per_m_s", "ug/m/s", "line emission E", 10.0, 0.0, 1e6),
+                   number_parameter("distance_m", "m", "distance x from the road axis", 10.0, 0.0, 1000.0),
+                   number_parameter("street_type", "", "1 wide canyon, 2 narrow canyon, 3 one-sided, 4 other", 1.0, 1.0, 4.0),
+                   number_parameter("tree_factor", "", "Fb: 1, 1.25 or 1.5", 1.0, 1.0, 1.5),
+                   number_parameter("regional_wind_speed_m_s", "m/s", "regional mean wind speed", 5.0, 1.0, 20.0),
+                   number_parameter("min_distance_m", "m", "distances below this are raised to it", 3.5, 0.0, 30.0)};
     srm1.results = {"theta", "increment_ug_m3", "x_max_m"};
     srm1.evaluate = [](const Parameters& p) {
         FormulaResult r;
@@ -830,10 +823,10 @@ std::vector<Formula> AirTraffic::formulas() const {
     no2.name = "no2_conversion";
     no2.summary = "NO2 from a NOx increment, ozone-limited: f NOx + B O3 (1-f) NOx / ((1-f) NOx + K), B = 0.6, "
                   "K = 100 ug/m3 (air-method.md section 3.1)";
-    no2.inputs = {number_input("nox_increment_ug_m3", "ug/m3", "NOx increment (as NO2)", 20.0, 0.0, 10000.0),
-                  number_input("o3_background_ug_m3", "ug/m3", "background ozone", 50.0, 0.0, 500.0),
-                  number_input("direct_no2_fraction", "", "direct NO2 share of the NOx emission", 0.05, 0.0, 1.0),
-                  number_input("no2_background_ug_m3", "ug/m3", "background NO2", 0.0, 0.0, 500.0)};
+    no2.inputs = {number_parameter("nox_increment_ug_m3", "ug/m3", "NOx increment (as NO2)", 20.0, 0.0, 10000.0),
+                  number_parameter("o3_background_ug_m3", "ug/m3", "background ozone", 50.0, 0.0, 500.0),
+                  number_parameter("direct_no2_fraction", "", "direct NO2 share of the NOx emission", 0.05, 0.0, 1.0),
+                  number_parameter("no2_background_ug_m3", "ug/m3", "background NO2", 0.0, 0.0, 500.0)};
     no2.results = {"no2_direct_ug_m3", "no2_ozone_limited_ug_m3", "no2_increment_ug_m3", "no2_total_ug_m3"};
     no2.evaluate = [](const Parameters& p) {
         FormulaResult r;

@@ -17,12 +17,6 @@ namespace {
 
 using Kind = ParameterSpec::Kind;
 
-ParameterSpec required(std::string name, std::string unit, std::string description, double lo, double hi) {
-    return {std::move(name), Kind::Number, std::move(unit), std::move(description), {}, {}, lo, hi, {}};
-}
-ParameterSpec optional_input(std::string name, std::string unit, std::string description, double def, double lo, double hi) {
-    return {std::move(name), Kind::Number, std::move(unit), std::move(description), {def}, {}, lo, hi, {}};
-}
 
 struct ClockTime {
     int year = 0, month = 0, day = 0;
@@ -63,22 +57,22 @@ Formula sun_position_formula() {
     const double not_given = std::nan("");
     f.inputs = {
         {"utc", Kind::Choice, "", "ISO 8601 time, e.g. 2019-07-25T12:00:00Z; replaces year ... utc_offset_h", {}, {""}, 0, 0, {}},
-        optional_input("year", "", "year (when utc is not given)", not_given, -2000, 6000),
-        optional_input("month", "", "month (when utc is not given)", not_given, 1, 12),
-        optional_input("day", "", "day of the month (when utc is not given)", not_given, 1, 31),
-        optional_input("hour", "h", "hour of the clock time", 12, 0, 24),
-        optional_input("minute", "min", "minute", 0, 0, 59),
-        optional_input("second", "s", "second", 0, 0, 60),
-        optional_input("utc_offset_h", "h", "clock time minus UTC (0: the time is UTC; CEST = 2)", 0, -18, 18),
-        required("lat_deg", "deg", "latitude", -90, 90),
-        required("lon_deg", "deg", "longitude, east positive", -180, 180),
-        optional_input("elevation_m", "m", "observer elevation", 0, -1000, 9000),
-        optional_input("pressure_hpa", "hPa", "annual mean pressure (refraction)", 1013.25, 500, 1100),
-        optional_input("temperature_c", "degC", "annual mean temperature (refraction)", 12, -60, 60),
-        optional_input("delta_t_s", "s", "TT - UT1 (about 69 s in 2019)", 69, -8000, 8000),
-        optional_input("slope_deg", "deg", "surface slope for the incidence angle", 0, -360, 360),
-        optional_input("azimuth_rotation_deg", "deg", "surface azimuth rotation from south, west positive", 0, -360, 360),
-        optional_input("atmos_refract_deg", "deg", "refraction at sunrise and sunset", 0.5667, -5, 5),
+        number_parameter("year", "", "year (when utc is not given)", not_given, -2000, 6000),
+        number_parameter("month", "", "month (when utc is not given)", not_given, 1, 12),
+        number_parameter("day", "", "day of the month (when utc is not given)", not_given, 1, 31),
+        number_parameter("hour", "h", "hour of the clock time", 12, 0, 24),
+        number_parameter("minute", "min", "minute", 0, 0, 59),
+        number_parameter("second", "s", "second", 0, 0, 60),
+        number_parameter("utc_offset_h", "h", "clock time minus UTC (0: the time is UTC; CEST = 2)", 0, -18, 18),
+        required_number("lat_deg", "deg", "latitude", -90, 90),
+        required_number("lon_deg", "deg", "longitude, east positive", -180, 180),
+        number_parameter("elevation_m", "m", "observer elevation", 0, -1000, 9000),
+        number_parameter("pressure_hpa", "hPa", "annual mean pressure (refraction)", 1013.25, 500, 1100),
+        number_parameter("temperature_c", "degC", "annual mean temperature (refraction)", 12, -60, 60),
+        number_parameter("delta_t_s", "s", "TT - UT1 (about 69 s in 2019)", 69, -8000, 8000),
+        number_parameter("slope_deg", "deg", "surface slope for the incidence angle", 0, -360, 360),
+        number_parameter("azimuth_rotation_deg", "deg", "surface azimuth rotation from south, west positive", 0, -360, 360),
+        number_parameter("atmos_refract_deg", "deg", "refraction at sunrise and sunset", 0.5667, -5, 5),
     };
     f.results = {"azimuth_deg", "zenith_deg", "elevation_deg", "apparent_elevation_deg", "incidence_deg", "julian_day",
                  "sunrise_local_h", "sunset_local_h"};
@@ -135,10 +129,10 @@ Formula utci_formula() {
     f.summary = "UTCI by the operational 6th-order polynomial (Broede et al. 2012, UTCI_a002), Hardy ITS-90 vapour "
                 "pressure with ln(T); null with a warning outside the validity domain";
     f.inputs = {
-        required("ta_c", "degC", "air temperature", -100, 100),
-        required("tmrt_c", "degC", "mean radiant temperature", -150, 200),
-        required("va10_ms", "m/s", "wind speed at 10 m", 0, 100),
-        required("rh_pct", "%", "relative humidity", 0, 100),
+        required_number("ta_c", "degC", "air temperature", -100, 100),
+        required_number("tmrt_c", "degC", "mean radiant temperature", -150, 200),
+        required_number("va10_ms", "m/s", "wind speed at 10 m", 0, 100),
+        required_number("rh_pct", "%", "relative humidity", 0, 100),
     };
     f.results = {"utci_c", "category", "utci_class", "vapour_pressure_hpa"};
     f.evaluate = [](const Parameters& p) {
@@ -165,7 +159,7 @@ Formula wetbulb_formula() {
     Formula f;
     f.name = "wetbulb_stull";
     f.summary = "Stull (2011) wet-bulb temperature from air temperature and relative humidity (heat-method.md A.6)";
-    f.inputs = {required("ta_c", "degC", "air temperature", -100, 100), required("rh_pct", "%", "relative humidity", 0, 100)};
+    f.inputs = {required_number("ta_c", "degC", "air temperature", -100, 100), required_number("rh_pct", "%", "relative humidity", 0, 100)};
     f.results = {"tw_c"};
     f.evaluate = [](const Parameters& p) {
         FormulaResult r;
@@ -182,14 +176,14 @@ Formula uhi_formula() {
     f.summary = "Theeuwes et al. (2017) maximum urban heat island (2 - SVF - F_veg)(S DTR^3 / U)^(1/lambda), "
                 "S = mean global radiation / (rho c_p) (heat-method.md A.9)";
     f.inputs = {
-        required("svf", "", "sky view factor averaged around the location", 0, 1),
-        required("f_veg", "", "vegetation fraction averaged around the location", 0, 1),
-        required("dtr_k", "K", "daily temperature range at the rural station", 0, 40),
-        required("u_ms", "m/s", "daily mean 10 m wind", 0, 40),
-        optional_input("mean_global_wm2", "W/m2", "24-hour mean global radiation", 300, 0, 1400),
-        optional_input("pressure_hpa", "hPa", "pressure for the air density", 1013.25, 500, 1100),
-        optional_input("temperature_c", "degC", "temperature for the air density", 20, -50, 50),
-        optional_input("lambda", "", "exponent 1/lambda (Theeuwes 2017: 4; uhi_max R package: 3.6)", 4, 1, 10),
+        required_number("svf", "", "sky view factor averaged around the location", 0, 1),
+        required_number("f_veg", "", "vegetation fraction averaged around the location", 0, 1),
+        required_number("dtr_k", "K", "daily temperature range at the rural station", 0, 40),
+        required_number("u_ms", "m/s", "daily mean 10 m wind", 0, 40),
+        number_parameter("mean_global_wm2", "W/m2", "24-hour mean global radiation", 300, 0, 1400),
+        number_parameter("pressure_hpa", "hPa", "pressure for the air density", 1013.25, 500, 1100),
+        number_parameter("temperature_c", "degC", "temperature for the air density", 20, -50, 50),
+        number_parameter("lambda", "", "exponent 1/lambda (Theeuwes 2017: 4; uhi_max R package: 3.6)", 4, 1, 10),
     };
     f.results = {"uhi_max_k", "s_kms"};
     f.evaluate = [](const Parameters& p) {
@@ -213,14 +207,14 @@ Formula pet_dpra_formula() {
     f.name = "pet_dpra";
     f.summary = "Dutch standard PET regression (Koopmans et al. 2020; heat-method.md A.4) for a cell in sun and in shade";
     f.inputs = {
-        required("ta_c", "degC", "local air temperature", -20, 50),
-        required("rh_pct", "%", "relative humidity", 5, 99),
-        required("u_ms", "m/s", "pedestrian (1.2 m) wind; floored at 0.5", 0, 40),
-        required("svf", "", "sky view factor", 0, 1),
-        required("global_wm2", "W/m2", "global radiation Q", 0, 1400),
-        required("sun_elevation_deg", "deg", "sun elevation", -90, 90),
-        optional_input("bowen", "", "Bowen ratio (0.4 vegetated, 3 other)", 3, 0, 20),
-        optional_input("diffuse_wm2", "W/m2", "diffuse radiation; negative: the clearness rule of A.7", -1, -1, 1400),
+        required_number("ta_c", "degC", "local air temperature", -20, 50),
+        required_number("rh_pct", "%", "relative humidity", 5, 99),
+        required_number("u_ms", "m/s", "pedestrian (1.2 m) wind; floored at 0.5", 0, 40),
+        required_number("svf", "", "sky view factor", 0, 1),
+        required_number("global_wm2", "W/m2", "global radiation Q", 0, 1400),
+        required_number("sun_elevation_deg", "deg", "sun elevation", -90, 90),
+        number_parameter("bowen", "", "Bowen ratio (0.4 vegetated, 3 other)", 3, 0, 20),
+        number_parameter("diffuse_wm2", "W/m2", "diffuse radiation; negative: the clearness rule of A.7", -1, -1, 1400),
     };
     f.results = {"pet_sun_c", "pet_shade_c", "tw_c", "diffuse_wm2", "u_ms", "class_sun", "class_shade"};
     f.evaluate = [](const Parameters& p) {
@@ -265,9 +259,9 @@ Formula wind_formula() {
     f.summary = "DPRA/Macdonald pedestrian wind reduction from the frontal area index and obstacle height "
                 "(heat-method.md A.10 steps 8-9), and the 1.2 m wind for a 10 m station wind";
     f.inputs = {
-        required("lambda_f", "", "frontal area index (capped at 0.33)", 0, 1),
-        required("height_m", "m", "combined obstacle height (at least 4 m)", 0, 500),
-        optional_input("wind10_ms", "m/s", "station wind at 10 m", 1, 0, 60),
+        required_number("lambda_f", "", "frontal area index (capped at 0.33)", 0, 1),
+        required_number("height_m", "m", "combined obstacle height (at least 4 m)", 0, 500),
+        number_parameter("wind10_ms", "m/s", "station wind at 10 m", 1, 0, 60),
     };
     f.results = {"w", "u_ms", "u_open_grass_ms"};
     f.evaluate = [](const Parameters& p) {

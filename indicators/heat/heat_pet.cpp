@@ -31,16 +31,6 @@ constexpr double kHeightScale = 100.0;
 
 using Kind = ParameterSpec::Kind;
 
-ParameterSpec number(std::string name, std::string unit, std::string description, double def, double lo, double hi) {
-    return {std::move(name), Kind::Number, std::move(unit), std::move(description), {def}, {}, lo, hi, {}};
-}
-ParameterSpec number_list(std::string name, std::string unit, std::string description, std::vector<double> def,
-                          double lo, double hi) {
-    return {std::move(name), Kind::NumberList, std::move(unit), std::move(description), std::move(def), {}, lo, hi, {}};
-}
-ParameterSpec choice(std::string name, std::string description, std::string def, std::vector<std::string> choices) {
-    return {std::move(name), Kind::Choice, "", std::move(description), {}, {std::move(def)}, 0.0, 0.0, std::move(choices)};
-}
 
 const IndicatorDescriptor& pet_descriptor() {
     static const IndicatorDescriptor d{
@@ -68,51 +58,51 @@ const IndicatorDescriptor& pet_descriptor() {
         "the value at reference_sun_elevation_deg and scaled with sin(elevation) per hour. UHI window means of SVF "
         "and vegetation are taken on a lattice of uhi_lattice_spacing_m.",
         {
-            number("latitude_deg", "deg", "latitude of the grid centre (default: centre of the Netherlands)", 52.1, -90.0, 90.0),
-            number("longitude_deg", "deg", "longitude of the grid centre, east positive", 5.18, -180.0, 180.0),
-            number("year", "", "year of the day (standard day 1 July 2015, heat-method.md A.2)", 2015, 1900, 2100),
-            number("month", "", "month of the day", 7, 1, 12),
-            number("day", "", "day of the month", 1, 1, 31),
-            number("utc_offset_h", "h", "local time minus UTC (CEST = 2)", 2.0, -12.0, 14.0),
-            number("hour_start_local", "h", "start of the averaging window, local time", 12.0, 0.0, 23.0),
-            number("hour_end_local", "h", "end of the averaging window, local time", 18.0, 1.0, 24.0),
-            choice("sampling", "'intervals': hourly intervals with the sun at their midpoints (default, heat-method.md "
+            number_parameter("latitude_deg", "deg", "latitude of the grid centre (default: centre of the Netherlands)", 52.1, -90.0, 90.0),
+            number_parameter("longitude_deg", "deg", "longitude of the grid centre, east positive", 5.18, -180.0, 180.0),
+            number_parameter("year", "", "year of the day (standard day 1 July 2015, heat-method.md A.2)", 2015, 1900, 2100),
+            number_parameter("month", "", "month of the day", 7, 1, 12),
+            number_parameter("day", "", "day of the month", 1, 1, 31),
+            number_parameter("utc_offset_h", "h", "local time minus UTC (CEST = 2)", 2.0, -12.0, 14.0),
+            number_parameter("hour_start_local", "h", "start of the averaging window, local time", 12.0, 0.0, 23.0),
+            number_parameter("hour_end_local", "h", "end of the averaging window, local time", 18.0, 1.0, 24.0),
+            choice_parameter("sampling", "'intervals': hourly intervals with the sun at their midpoints (default, heat-method.md "
                    "A.2); 'instants': the whole hours from start to end inclusive", "intervals", {"intervals", "instants"}),
-            number("delta_t_s", "s", "TT - UT1 for the sun position", 68.0, -100.0, 200.0),
-            number_list("temperature_c", "degC", "station air temperature at 1.5 m per hour (one value: all hours; "
+            number_parameter("delta_t_s", "s", "TT - UT1 for the sun position", 68.0, -100.0, 200.0),
+            number_list_parameter("temperature_c", "degC", "station air temperature at 1.5 m per hour (one value: all hours; "
                         "default the plugin's 1 July 2015 first hour, A.2)", {28.0}, -30.0, 50.0),
-            number_list("rh_pct", "%", "relative humidity per hour (Stull domain 5-99 %)", {48.0}, 5.0, 99.0),
-            number_list("global_radiation_wm2", "W/m2", "global radiation per hour; one value is scaled with "
+            number_list_parameter("rh_pct", "%", "relative humidity per hour (Stull domain 5-99 %)", {48.0}, 5.0, 99.0),
+            number_list_parameter("global_radiation_wm2", "W/m2", "global radiation per hour; one value is scaled with "
                         "sin(elevation) from reference_sun_elevation_deg", {794.444}, 0.0, 1400.0),
-            number("reference_sun_elevation_deg", "deg", "sun elevation at which a single global radiation value "
+            number_parameter("reference_sun_elevation_deg", "deg", "sun elevation at which a single global radiation value "
                    "holds (A.2: 55.3)", 55.3, 1.0, 90.0),
-            number_list("wind_speed_ms", "m/s", "station wind at 10 m per hour", {6.0}, 0.0, 40.0),
-            number_list("wind_direction_deg", "deg", "wind direction per hour, meteorological 'from'", {100.0}, 0.0, 360.0),
-            number("pressure_hpa", "hPa", "station pressure (refraction and air density)", 1013.25, 800.0, 1100.0),
-            number("dtr_k", "K", "daily temperature range at the rural station, Tmax - Tmin (A.2: 34 - 24)", 10.0, 0.0, 30.0),
-            number("daily_wind_ms", "m/s", "daily mean 10 m wind for the UHI term (A.2: U = 6)", 6.0, 0.5, 30.0),
-            number("daily_mean_global_radiation_wm2", "W/m2", "24-hour mean global radiation for S of the UHI term "
+            number_list_parameter("wind_speed_ms", "m/s", "station wind at 10 m per hour", {6.0}, 0.0, 40.0),
+            number_list_parameter("wind_direction_deg", "deg", "wind direction per hour, meteorological 'from'", {100.0}, 0.0, 360.0),
+            number_parameter("pressure_hpa", "hPa", "station pressure (refraction and air density)", 1013.25, 800.0, 1100.0),
+            number_parameter("dtr_k", "K", "daily temperature range at the rural station, Tmax - Tmin (A.2: 34 - 24)", 10.0, 0.0, 30.0),
+            number_parameter("daily_wind_ms", "m/s", "daily mean 10 m wind for the UHI term (A.2: U = 6)", 6.0, 0.5, 30.0),
+            number_parameter("daily_mean_global_radiation_wm2", "W/m2", "24-hour mean global radiation for S of the UHI term "
                    "(default 300, the notes' worked example; not a measured 1 July 2015 value)", 300.0, 0.0, 500.0),
-            number("uhi_exponent", "", "lambda of the UHI exponent 1/lambda (Theeuwes 2017: 4)", 4.0, 1.0, 10.0),
-            number("uhi_upwind_m", "m", "UHI window reach upwind (A.9, Tygron/plugin: 1000)", 1000.0, 0.0, 5000.0),
-            number("uhi_side_m", "m", "UHI window half-width across the wind (250)", 250.0, 0.0, 5000.0),
-            number("uhi_downwind_m", "m", "UHI window reach downwind (100)", 100.0, 0.0, 5000.0),
-            number("uhi_calm_half_m", "m", "UHI window half-width when the daily wind is below 1.5 m/s (350)", 350.0, 0.0, 5000.0),
-            number("uhi_lattice_spacing_m", "m", "spacing of the lattice on which the UHI window means are taken", 10.0, 0.1, 100.0),
-            number("wind_upwind_m", "m", "wind-reduction window reach upwind (A.10, plugin: 200)", 200.0, 0.0, 2000.0),
-            number("wind_side_m", "m", "wind-reduction window half-width (75)", 75.0, 0.0, 2000.0),
-            number("wind_downwind_m", "m", "wind-reduction window reach downwind (75)", 75.0, 0.0, 2000.0),
-            number("wind_calm_half_m", "m", "wind-reduction window half-width in calm (< 1.5 m/s) (175)", 175.0, 0.0, 2000.0),
-            number("obstacle_min_height_m", "m", "buildings and trees lower than this are ignored by the wind model (2)", 2.0, 0.0, 20.0),
-            number("svf_radius_m", "m", "search radius of the sky view factor", 100.0, 1.0, 1000.0),
-            choice("svf_patches", "sky patches: 153 (Wallenberg et al. 2022) or 145 (Robinson & Stone 2004)", "153", {"153", "145"}),
-            number("max_shadow_length_m", "m", "longest shadow cast", 300.0, 1.0, 2000.0),
-            number("trunk_ratio", "", "crown base as a share of tree height (UMEP 0.25)", 0.25, 0.0, 1.0),
-            number("min_tree_height_m", "m", "cells under crowns at least this tall count as shade (plugin: 2)", 2.0, 0.0, 50.0),
-            number("canopy_transmissivity", "", "share of direct sun through crowns; 0 = binary tree shade (default)", 0.0, 0.0, 1.0),
-            number("bowen_vegetation", "", "Bowen ratio of vegetated surfaces (A.8: 0.4)", 0.4, 0.0, 20.0),
-            number("bowen_other", "", "Bowen ratio of other surfaces (A.8: 3)", 3.0, 0.0, 20.0),
-            choice("bowen_mode", "'binary': vegetation >= 50 % of the cell gives bowen_vegetation (plugin); 'fractional': "
+            number_parameter("uhi_exponent", "", "lambda of the UHI exponent 1/lambda (Theeuwes 2017: 4)", 4.0, 1.0, 10.0),
+            number_parameter("uhi_upwind_m", "m", "UHI window reach upwind (A.9, Tygron/plugin: 1000)", 1000.0, 0.0, 5000.0),
+            number_parameter("uhi_side_m", "m", "UHI window half-width across the wind (250)", 250.0, 0.0, 5000.0),
+            number_parameter("uhi_downwind_m", "m", "UHI window reach downwind (100)", 100.0, 0.0, 5000.0),
+            number_parameter("uhi_calm_half_m", "m", "UHI window half-width when the daily wind is below 1.5 m/s (350)", 350.0, 0.0, 5000.0),
+            number_parameter("uhi_lattice_spacing_m", "m", "spacing of the lattice on which the UHI window means are taken", 10.0, 0.1, 100.0),
+            number_parameter("wind_upwind_m", "m", "wind-reduction window reach upwind (A.10, plugin: 200)", 200.0, 0.0, 2000.0),
+            number_parameter("wind_side_m", "m", "wind-reduction window half-width (75)", 75.0, 0.0, 2000.0),
+            number_parameter("wind_downwind_m", "m", "wind-reduction window reach downwind (75)", 75.0, 0.0, 2000.0),
+            number_parameter("wind_calm_half_m", "m", "wind-reduction window half-width in calm (< 1.5 m/s) (175)", 175.0, 0.0, 2000.0),
+            number_parameter("obstacle_min_height_m", "m", "buildings and trees lower than this are ignored by the wind model (2)", 2.0, 0.0, 20.0),
+            number_parameter("svf_radius_m", "m", "search radius of the sky view factor", 100.0, 1.0, 1000.0),
+            choice_parameter("svf_patches", "sky patches: 153 (Wallenberg et al. 2022) or 145 (Robinson & Stone 2004)", "153", {"153", "145"}),
+            number_parameter("max_shadow_length_m", "m", "longest shadow cast", 300.0, 1.0, 2000.0),
+            number_parameter("trunk_ratio", "", "crown base as a share of tree height (UMEP 0.25)", 0.25, 0.0, 1.0),
+            number_parameter("min_tree_height_m", "m", "cells under crowns at least this tall count as shade (plugin: 2)", 2.0, 0.0, 50.0),
+            number_parameter("canopy_transmissivity", "", "share of direct sun through crowns; 0 = binary tree shade (default)", 0.0, 0.0, 1.0),
+            number_parameter("bowen_vegetation", "", "Bowen ratio of vegetated surfaces (A.8: 0.4)", 0.4, 0.0, 20.0),
+            number_parameter("bowen_other", "", "Bowen ratio of other surfaces (A.8: 3)", 3.0, 0.0, 20.0),
+            choice_parameter("bowen_mode", "'binary': vegetation >= 50 % of the cell gives bowen_vegetation (plugin); 'fractional': "
                    "weighted by the vegetation fraction", "binary", {"binary", "fractional"}),
             {"vegetation_classes", Kind::ChoiceList, "", "land-cover classes counted as vegetation (tree crowns always count)",
              {}, {"grass", "trees", "shrubs", "agriculture"}, 0.0, 0.0, landcover_classes()},

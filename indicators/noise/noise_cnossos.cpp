@@ -572,10 +572,6 @@ private:
 
 // --- formulas -------------------------------------------------------------------------------------
 
-ParameterSpec number_input(const std::string& name, const std::string& unit, const std::string& description,
-                           double def, double lo, double hi) {
-    return {name, ParameterSpec::Kind::Number, unit, description, {def}, {}, lo, hi, {}};
-}
 
 Formula road_emission_formula() {
     Formula f;
@@ -583,19 +579,19 @@ Formula road_emission_formula() {
     f.summary = "CNOSSOS-EU road line sound power per metre per octave band (Annex II 2.2, 2021/1226); the gradient "
                 "applies to all traffic in its driving direction";
     for (const auto& c : vehicle_categories()) {
-        f.inputs.push_back(number_input("q_" + c + "_veh_per_h", "veh/h", "hourly flow of " + c, 0.0, 0.0, 100000.0));
+        f.inputs.push_back(number_parameter("q_" + c + "_veh_per_h", "veh/h", "hourly flow of " + c, 0.0, 0.0, 100000.0));
     }
     for (const auto& c : vehicle_categories()) {
-        f.inputs.push_back(number_input("v_" + c + "_kmh", "km/h", "mean speed of " + c + " (validity 20-130)", 50.0, 1.0, 250.0));
+        f.inputs.push_back(number_parameter("v_" + c + "_kmh", "km/h", "mean speed of " + c + " (validity 20-130)", 50.0, 1.0, 250.0));
     }
     f.inputs.push_back({"surface", ParameterSpec::Kind::Choice, "", "road surface (Table F-4 id)", {}, {"DEF"}, 0.0, 0.0,
                         road_surface_ids()});
-    f.inputs.push_back(number_input("temperature_c", "degC", "air temperature (20 = no correction)", 20.0, -30.0, 45.0));
-    f.inputs.push_back(number_input("gradient_pct", "%", "road gradient in the driving direction", 0.0, -30.0, 30.0));
-    f.inputs.push_back(number_input("junction_type", "", "0 none, 1 traffic lights, 2 roundabout", 0.0, 0.0, 2.0));
-    f.inputs.push_back(number_input("junction_distance_m", "m", "distance to the junction", 1000.0, 0.0, 100000.0));
-    f.inputs.push_back(number_input("studded_share", "", "share of light vehicles with studded tyres", 0.0, 0.0, 1.0));
-    f.inputs.push_back(number_input("studded_months", "", "months per year with studded tyres", 0.0, 0.0, 12.0));
+    f.inputs.push_back(number_parameter("temperature_c", "degC", "air temperature (20 = no correction)", 20.0, -30.0, 45.0));
+    f.inputs.push_back(number_parameter("gradient_pct", "%", "road gradient in the driving direction", 0.0, -30.0, 30.0));
+    f.inputs.push_back(number_parameter("junction_type", "", "0 none, 1 traffic lights, 2 roundabout", 0.0, 0.0, 2.0));
+    f.inputs.push_back(number_parameter("junction_distance_m", "m", "distance to the junction", 1000.0, 0.0, 100000.0));
+    f.inputs.push_back(number_parameter("studded_share", "", "share of light vehicles with studded tyres", 0.0, 0.0, 1.0));
+    f.inputs.push_back(number_parameter("studded_months", "", "months per year with studded tyres", 0.0, 0.0, 12.0));
     f.inputs.push_back({"coefficients", ParameterSpec::Kind::Choice, "", "coefficient set", {}, {"EU-2021"}, 0.0, 0.0,
                         coefficient_set_names()});
     f.results = {"lw_per_m_db", "lw_per_m_dba"};
@@ -664,22 +660,22 @@ Formula path_formula() {
     f.summary = "CNOSSOS-EU attenuation of one point-to-point path over flat ground with uniform G and an optional "
                 "thin barrier; levels for a source of lw_db in every band";
     f.inputs = {
-        number_input("source_x_m", "m", "source x", 10.0, -1e7, 1e7),
-        number_input("source_y_m", "m", "source y", 10.0, -1e7, 1e7),
-        number_input("source_height_m", "m", "source height above ground", 1.0, 0.0, 100.0),
-        number_input("receiver_x_m", "m", "receiver x", 200.0, -1e7, 1e7),
-        number_input("receiver_y_m", "m", "receiver y", 50.0, -1e7, 1e7),
-        number_input("receiver_height_m", "m", "receiver height above ground", 4.0, 0.0, 100.0),
-        number_input("ground_g", "", "ground factor G along the path", 0.0, 0.0, 1.0),
-        number_input("barrier_x0_m", "m", "barrier start x", 0.0, -1e7, 1e7),
-        number_input("barrier_y0_m", "m", "barrier start y", 0.0, -1e7, 1e7),
-        number_input("barrier_x1_m", "m", "barrier end x", 0.0, -1e7, 1e7),
-        number_input("barrier_y1_m", "m", "barrier end y", 0.0, -1e7, 1e7),
-        number_input("barrier_height_m", "m", "barrier height above ground (0 = no barrier)", 0.0, 0.0, 100.0),
-        number_input("temperature_c", "degC", "air temperature", 10.0, -30.0, 45.0),
-        number_input("humidity_pct", "%", "relative humidity", 70.0, 5.0, 100.0),
-        number_input("favourable_probability", "", "probability of favourable conditions", 0.5, 0.0, 1.0),
-        number_input("lw_db", "dB", "source sound power in every band", 93.0, -100.0, 200.0),
+        number_parameter("source_x_m", "m", "source x", 10.0, -1e7, 1e7),
+        number_parameter("source_y_m", "m", "source y", 10.0, -1e7, 1e7),
+        number_parameter("source_height_m", "m", "source height above ground", 1.0, 0.0, 100.0),
+        number_parameter("receiver_x_m", "m", "receiver x", 200.0, -1e7, 1e7),
+        number_parameter("receiver_y_m", "m", "receiver y", 50.0, -1e7, 1e7),
+        number_parameter("receiver_height_m", "m", "receiver height above ground", 4.0, 0.0, 100.0),
+        number_parameter("ground_g", "", "ground factor G along the path", 0.0, 0.0, 1.0),
+        number_parameter("barrier_x0_m", "m", "barrier start x", 0.0, -1e7, 1e7),
+        number_parameter("barrier_y0_m", "m", "barrier start y", 0.0, -1e7, 1e7),
+        number_parameter("barrier_x1_m", "m", "barrier end x", 0.0, -1e7, 1e7),
+        number_parameter("barrier_y1_m", "m", "barrier end y", 0.0, -1e7, 1e7),
+        number_parameter("barrier_height_m", "m", "barrier height above ground (0 = no barrier)", 0.0, 0.0, 100.0),
+        number_parameter("temperature_c", "degC", "air temperature", 10.0, -30.0, 45.0),
+        number_parameter("humidity_pct", "%", "relative humidity", 70.0, 5.0, 100.0),
+        number_parameter("favourable_probability", "", "probability of favourable conditions", 0.5, 0.0, 1.0),
+        number_parameter("lw_db", "dB", "source sound power in every band", 93.0, -100.0, 200.0),
     };
     f.results = {"l_h_db", "l_f_db", "l_db", "l_dba", "a_div_db", "distance_m"};
     f.evaluate = [](const Parameters& p) {

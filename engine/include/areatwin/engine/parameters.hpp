@@ -29,6 +29,15 @@ struct ParameterSpec {
     bool distinct_values = false;      // NumberList: a repeated value is an error (one output per value)
 };
 
+// Declaration helpers, so an indicator declares each parameter on one line.
+ParameterSpec number_parameter(std::string name, std::string unit, std::string description, double default_value,
+                               double min, double max);
+ParameterSpec required_number(std::string name, std::string unit, std::string description, double min, double max);
+ParameterSpec number_list_parameter(std::string name, std::string unit, std::string description,
+                                    std::vector<double> default_values, double min, double max);
+ParameterSpec choice_parameter(std::string name, std::string description, std::string default_value,
+                               std::vector<std::string> choices);
+
 // Validated parameters: every declared parameter is present (given or default), in range.
 class Parameters {
 public:
