@@ -22,6 +22,7 @@
 #include <ogrsf_frmts.h>
 
 #include "areatwin/engine/errors.hpp"
+#include "support/synthetic.hpp"
 
 namespace areatwin::io {
 namespace {
@@ -39,24 +40,9 @@ GridSpec test_grid() {
     return g;
 }
 
-// CTest may run the tests of this file in parallel processes, so each process gets its own folder.
-fs::path fresh_dir(const std::string& name) {
-    const fs::path dir = fs::path(AREATWIN_TEST_TMP) / "gpkg" / (name + "-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+using test::TempDir;
 
-struct TempDir {
-    explicit TempDir(const std::string& name) : path(fresh_dir(name)) {}
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    fs::path path;
-};
+fs::path fresh_dir(const std::string& name) { return test::test_tmp_dir("gpkg_" + name); }
 
 // NaN, the nodata sentinel itself, and values a lossy or integer tile encoding would change.
 Raster raster_with_nodata(const GridSpec& g) {

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "areatwin/engine/errors.hpp"
+#include "support/synthetic.hpp"
 #include "areatwin/io/gpkg_writer.hpp"
 #include "report_png.hpp"
 #include "styles.hpp"
@@ -44,23 +45,9 @@ GridSpec test_grid() {
     return g;
 }
 
-fs::path fresh_dir(const std::string& name) {
-    const fs::path dir = fs::path(AREATWIN_TEST_TMP) / "report" / (name + "-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+using test::TempDir;
 
-struct TempDir {
-    explicit TempDir(const std::string& name) : path(fresh_dir(name)) {}
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    fs::path path;
-};
+fs::path fresh_dir(const std::string& name) { return test::test_tmp_dir("report_" + name); }
 
 nlohmann::json test_manifest() {
     return nlohmann::json::parse(R"({

@@ -27,6 +27,18 @@ LayerStack random_landcover_stack(const GridSpec& grid, std::uint32_t seed);
 // Paths for tests.
 std::filesystem::path shared_data_dir();     // ../shared/data-real
 bool shared_data_present();
-std::filesystem::path test_tmp_dir(const std::string& name);  // fresh, empty folder per name
+std::filesystem::path test_tmp_dir(const std::string& name);  // fresh, empty folder per name and process
+
+// A fresh folder (test_tmp_dir) removed again when the test ends.
+struct TempDir {
+    explicit TempDir(const std::string& name) : path(test_tmp_dir(name)) {}
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::filesystem::path path;
+};
 
 }  // namespace areatwin::test
