@@ -241,6 +241,54 @@ TEST_F(Cli, VariantsWriteAMapPerValueAndReportTheSpread) {
                {"batch.yaml:", "heat.pet", "not listed"});
 }
 
+TEST_F(Cli, ScenarioInheritsTheEditsOfItsBase) {
+    // park_and_more builds on park and adds a second paint: it must contain park's edit (its park cells
+    // equal park's) and differ from park only where its own edit reaches.
+    std::ofstream(dir_ / "pond.csv") << "WKT,id\n"
+                                        "\"POLYGON((136950 456050,137050 456050,137050 456150,136950 456150,136950 456050))\",1\n";
+    const auto batch = write_batch(dir_, replaced(base_batch(), "  - name: traffic_only\n",
+                                                  "  - name: park_and_more\n"
+                                                  "    base: park\n"
+                                                  "    edits:\n"
+                                                  "      - paint: {class: water, inside: {source: " + (dir_ / "pond.csv").string() +
+                                                      ", layer: pond, assign_crs: 'EPSG:28992'}}\n"
+                                                  "  - name: traffic_only\n"));
+    const auto o = run("run -q --no-report " + batch.string(), dir_);
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    const auto gpkg = dir_ / "out" / "result.gpkg";
+    GridSpec grid;
+    const auto base = io::read_gpkg_raster(gpkg, "baseline__green_share_r100", &grid);
+    const auto park = io::read_gpkg_raster(gpkg, "park__green_share_r100");
+    const auto more = io::read_gpkg_raster(gpkg, "park_and_more__green_share_r100");
+    std::int64_t inherited_park_cells = 0, pond_cells_changed = 0;
+    for (std::int64_t row = 0; row < grid.rows; ++row) {
+        for (std::int64_t col = 0; col < grid.cols; ++col) {
+            const double x = grid.cell_center_x(col), y = grid.cell_center_y(row);
+            // Distance from the cell centre to the pond square; beyond 100 m + one cell the pond cannot reach.
+            const double dx = std::max({136950.0 - x, 0.0, x - 137050.0});
+            const double dy = std::max({456050.0 - y, 0.0, y - 456150.0});
+            const bool pond_reach = std::hypot(dx, dy) <= 110.0;
+            if (!pond_reach) {
+                EXPECT_EQ(more.at(col, row), park.at(col, row)) << col << "," << row;
+                inherited_park_cells += park.at(col, row) != base.at(col, row);
+            } else {
+                pond_cells_changed += more.at(col, row) != park.at(col, row);
+            }
+        }
+    }
+    EXPECT_GT(inherited_park_cells, 0);  // park's edit is present in park_and_more
+    EXPECT_GT(pond_cells_changed, 0);    // and its own edit on top
+    const auto manifest = io::read_gpkg_manifest(gpkg);
+    bool found = false;
+    for (const auto& sc : manifest["scenarios"]) {
+        if (sc["name"] == "park_and_more") {
+            found = true;
+            EXPECT_EQ(sc["base"], "park");
+        }
+    }
+    EXPECT_TRUE(found);
+}
+
 TEST_F(Cli, ResultsAreBitwiseIdenticalForThreadsAndTileSizes) {
     const auto batch = write_batch(dir_, base_batch());
     ASSERT_EQ(run("run " + batch.string() + " -q --threads 1 --tile-size 256 -o " + (dir_ / "a.gpkg").string(), dir_).exit_code, 0);
