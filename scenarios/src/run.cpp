@@ -385,20 +385,27 @@ Plan make_plan(const Batch& batch, const IndicatorRegistry& registry, const RunO
     return plan;
 }
 
-std::vector<std::string> validate_plan(const Plan& plan, const RunOptions& options) {
-    io::LoadReport report;
-    ScenarioStacks stacks(plan, options, report);
-    for (const auto& name : plan.scenarios) {
-        const auto& stack = stacks.get(name);
-        for (const auto& p : plan.indicators) {
-            for (const auto& input : p.model->inputs()) {
-                if (find_role(input) && !stack.has_features(input)) {
-                    throw DataError(fmt::format("indicator '{}' reads role '{}', but the batch has no source for it",
-                                                p.indicator->descriptor().id, input));
-                }
+namespace {
+
+// Every feature role an indicator reads must have a source: checked once the inputs are loaded and
+// before anything is computed.
+void check_roles_present(const Plan& plan, const LayerStack& stack) {
+    for (const auto& p : plan.indicators) {
+        for (const auto& input : p.model->inputs()) {
+            if (find_role(input) && !stack.has_features(input) && !stack.has_raster(input)) {
+                throw DataError(fmt::format("{}: indicator '{}' reads role '{}', but the batch has no source for it",
+                                            plan.batch.file.string(), p.indicator->descriptor().id, input));
             }
         }
     }
+}
+
+}  // namespace
+
+std::vector<std::string> validate_plan(const Plan& plan, const RunOptions& options) {
+    io::LoadReport report;
+    ScenarioStacks stacks(plan, options, report);
+    for (const auto& name : plan.scenarios) check_roles_present(plan, stacks.get(name));
     return report.warnings;
 }
 
@@ -423,6 +430,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
     std::map<std::string, std::vector<const Computed*>> by_scenario;
     nlohmann::json timings = nlohmann::json::object();
 
+    check_roles_present(plan, stacks.get(plan.scenarios.front()));
     const double total_steps = static_cast<double>(plan.scenarios.size() * plan.indicators.size());
     double steps_done = 0.0;
     for (const auto& name : plan.scenarios) {

@@ -385,6 +385,12 @@ TEST_F(Cli, BadUnwritableOutput) {
     expect_bad(base_batch(), {"no_such_folder"}, "-o " + (dir_ / "no_such_folder" / "x.gpkg").string());
 }
 
+TEST_F(Cli, BadIndicatorInputWithoutSource) {
+    // noise.cnossos reads the roads role, which this batch has no source for: refused before computing.
+    expect_bad(replaced(base_batch(), "green.share: {radius_m: [100]}", "noise.cnossos: {}"),
+               {"noise.cnossos", "'roads'", "no source"});
+}
+
 TEST_F(Cli, BadEditFileMissing) {
     expect_bad(replaced(base_batch(), "plans.gpkg, layer: new_park", "plan.gpkg, layer: new_park"),
                {"plan.gpkg", "park"});
