@@ -338,6 +338,10 @@ int run_cli(int argc, char** argv) {
         for (const auto& [k, v] : r.values) out[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
         for (const auto& [k, v] : r.arrays) out[k] = v;
         for (const auto& [k, v] : r.texts) out[k] = v;
+        // Every declared result is printed: one the formula could not give (outside its domain) is null.
+        for (const auto& name : f.results) {
+            if (!out.contains(name)) out[name] = nullptr;
+        }
         out["warnings"] = r.warnings;
         fmt::print("{}\n", out.dump());
         return 0;

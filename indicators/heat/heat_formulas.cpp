@@ -147,7 +147,6 @@ Formula utci_formula() {
             r.values["utci_class"] = utci_class(*u.utci_c);
         } else {
             r.values["utci_class"] = std::nullopt;
-            r.texts["category"] = "";
             r.warnings.push_back("outside the UTCI validity domain: " + u.out_of_domain);
         }
         return r;

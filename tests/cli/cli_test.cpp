@@ -433,6 +433,28 @@ TEST_F(Cli, FormulaPrintsOneJsonObject) {
     EXPECT_EQ(l[0]["parameters"][0]["name"], "radius_m");
 }
 
+TEST_F(Cli, FormulaOutsideItsDomainGivesNullAndAWarning) {
+    // 35 degC at 100 % RH: vapour pressure 56.3 hPa (Hardy ITS-90), above the 50 hPa UTCI validity limit.
+    const auto o = run("formula utci ta_c=35 tmrt_c=40 va10_ms=1 rh_pct=100", dir_);
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    const auto j = nlohmann::json::parse(o.out);
+    EXPECT_TRUE(j["utci_c"].is_null());
+    EXPECT_TRUE(j["category"].is_null());
+    ASSERT_EQ(j["warnings"].size(), 1u);
+    EXPECT_THAT(j["warnings"][0].get<std::string>(), HasSubstr("50 hPa"));
+    // The example call: text time, degrees in the names.
+    const auto sun = run("formula sun_position utc=2019-07-25T12:00:00Z lat_deg=52.1 lon_deg=5.18", dir_);
+    ASSERT_EQ(sun.exit_code, 0) << sun.err;
+    const auto s = nlohmann::json::parse(sun.out);
+    // At 12:00 UTC on 25 July the sun over 5.18 E is just past due south (solar noon about 11:47 UTC)
+    // and about 57.4 deg high (NREL SPA, this build's own golden cases pin the algorithm to its example).
+    EXPECT_GT(s["azimuth_deg"].get<double>(), 180.0);
+    EXPECT_LT(s["azimuth_deg"].get<double>(), 195.0);
+    // SPA's topocentric zenith is measured from the refraction-corrected (apparent) elevation.
+    EXPECT_NEAR(s["apparent_elevation_deg"].get<double>() + s["zenith_deg"].get<double>(), 90.0, 1e-9);
+    EXPECT_GT(s["apparent_elevation_deg"].get<double>(), s["elevation_deg"].get<double>());
+}
+
 TEST_F(Cli, FormulaMissingOrUnknownParameterExitsTwoNamingIt) {
     const auto missing = run("formula green_disc radius_m=100", dir_);
     EXPECT_EQ(missing.exit_code, 2);
