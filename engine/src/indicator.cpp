@@ -10,7 +10,7 @@ namespace areatwin {
 
 std::unique_ptr<IndicatorModel> Indicator::configure(const std::map<std::string, RawValue>& raw) const {
     const auto& d = descriptor();
-    return build(validate_parameters(d.id, d.parameters, raw));
+    return build(resolve(validate_parameters(d.id, d.parameters, raw)));
 }
 
 void IndicatorRegistry::add(std::unique_ptr<Indicator> indicator) {

@@ -122,6 +122,7 @@ Parameters validate_parameters(const std::string& owner, const std::vector<Param
     Parameters params;
     for (const auto& spec : specs) {
         const auto it = raw.find(spec.name);
+        if (it != raw.end()) params.mark_given(spec.name);
         switch (spec.kind) {
             case ParameterSpec::Kind::Number:
             case ParameterSpec::Kind::NumberList: {

@@ -120,10 +120,10 @@ const IndicatorDescriptor& green_access_descriptor() {
         "whose park-class fraction reaches park_cell_min_fraction (public access is not checked). Gardens and "
         "green facades (RIVM's alternative to 3 trees) are not modelled. Network distance is not implemented: "
         "presets whose source uses walking distance (cobra, handbook-2025) are computed with Euclidean distance. "
-        "A parameter left at its declared default takes the preset's value.",
+        "A parameter the batch file leaves out takes the preset's value.",
         {
             {"preset", K::Choice, "",
-             "named parameter set (green-method.md 1.4); a parameter left at its default takes the preset's value" +
+             "named parameter set (green-method.md 1.4); a parameter left out takes the preset's value" +
                  preset_listing(),
              {}, {"rivm-2025"}, 0.0, 0.0, green_access_presets()},
             {"canopy_unit", K::Choice, "",
@@ -835,7 +835,7 @@ std::vector<std::pair<std::string, std::string>> green_access_preset_overrides(c
     throw ConfigError(fmt::format("green.access: unknown preset '{}'", preset));
 }
 
-AccessSettings resolve_access_settings(const Parameters& given) {
+Parameters apply_access_preset(const Parameters& given) {
     Parameters p = given;
     const auto& preset = given.choice("preset");
     const PresetEntry* entry = nullptr;
@@ -844,17 +844,24 @@ AccessSettings resolve_access_settings(const Parameters& given) {
     }
     if (entry == nullptr) throw ConfigError(fmt::format("green.access: unknown preset '{}'", preset));
     for (const auto& [name, value] : entry->overrides) {
-        const ParameterSpec& spec = spec_of(name);
+        if (given.was_given(name)) continue;  // a value the user wrote wins over the preset's
+        (void)spec_of(name);                  // the preset table names declared parameters only
         if (const auto* d = std::get_if<double>(&value)) {
-            if (given.numbers(name) == spec.default_numbers) p.set_numbers(name, {*d});
+            p.set_numbers(name, {*d});
         } else if (const auto* s = std::get_if<std::string>(&value)) {
-            if (given.choices(name) == spec.default_choices) p.set_choices(name, {*s});
+            p.set_choices(name, {*s});
         } else {
-            if (given.choices(name) == spec.default_choices) p.set_choices(name, std::get<std::vector<std::string>>(value));
+            p.set_choices(name, std::get<std::vector<std::string>>(value));
         }
     }
+    return p;
+}
+
+AccessSettings resolve_access_settings(const Parameters& given) {
+    // Resolving twice changes nothing: the preset sets the same values again.
+    const Parameters p = apply_access_preset(given);
     AccessSettings s;
-    s.preset = preset;
+    s.preset = p.choice("preset");
     s.canopy_unit = p.choice("canopy_unit");
     s.canopy_radius_m = p.number("canopy_radius_m");
     s.canopy_source = p.choice("canopy_source");
@@ -884,6 +891,8 @@ AccessSettings resolve_access_settings(const Parameters& given) {
 }
 
 const IndicatorDescriptor& GreenAccess::descriptor() const { return green_access_descriptor(); }
+
+Parameters GreenAccess::resolve(const Parameters& validated) const { return apply_access_preset(validated); }
 
 std::unique_ptr<IndicatorModel> GreenAccess::build(const Parameters& params) const {
     return std::make_unique<GreenAccessModel>(params);

@@ -46,7 +46,9 @@ struct AccessSettings {
     [[nodiscard]] std::string describe() const;
 };
 
+// Applies the preset (see GreenAccess::resolve), then reads every value.
 AccessSettings resolve_access_settings(const Parameters& params);
+Parameters apply_access_preset(const Parameters& given);
 
 // Preset names in declaration order, and the parameters each sets (name, value as text) where it
 // differs from the declared default.
@@ -58,6 +60,8 @@ public:
     [[nodiscard]] const IndicatorDescriptor& descriptor() const override;
     [[nodiscard]] std::unique_ptr<IndicatorModel> build(const Parameters& params) const override;
     [[nodiscard]] std::vector<Formula> formulas() const override;
+    // The preset's values for every parameter left at its declared default.
+    [[nodiscard]] Parameters resolve(const Parameters& validated) const override;
 };
 
 }  // namespace areatwin::indicators::green

@@ -248,7 +248,7 @@ nlohmann::json model_card(const Indicator& indicator, const Parameters* in_effec
     }
     auto& formulas = card["formulas"] = nlohmann::json::array();
     for (const auto& f : indicator.formulas()) formulas.push_back({{"name", f.name}, {"summary", f.summary}});
-    const auto params_in_effect = in_effect ? *in_effect : validate_parameters(d.id, d.parameters, {});
+    const auto params_in_effect = in_effect ? *in_effect : indicator.resolve(validate_parameters(d.id, d.parameters, {}));
     const auto model = indicator.build(params_in_effect);
     auto& outputs = card["outputs"] = nlohmann::json::array();
     for (const auto& o : model->outputs()) {
@@ -290,7 +290,7 @@ Plan make_plan(const Batch& batch, const IndicatorRegistry& registry, const RunO
         const auto& d = indicator.descriptor();
         PlannedIndicator planned;
         planned.indicator = &indicator;
-        planned.parameters = validate_parameters(d.id, d.parameters, request.parameters);
+        planned.parameters = indicator.resolve(validate_parameters(d.id, d.parameters, request.parameters));
         planned.model = indicator.build(planned.parameters);
         plan.indicators.push_back(std::move(planned));
     }
@@ -307,7 +307,7 @@ Plan make_plan(const Batch& batch, const IndicatorRegistry& registry, const RunO
             raw[v.parameter] = value;
             PlannedIndicator planned;
             planned.indicator = plan.indicators[main].indicator;
-            planned.parameters = validate_parameters(d.id, d.parameters, raw);
+            planned.parameters = planned.indicator->resolve(validate_parameters(d.id, d.parameters, raw));
             planned.model = planned.indicator->build(planned.parameters);
             const std::string text = std::holds_alternative<double>(value.value)
                                          ? fmt::format("{}", std::get<double>(value.value))

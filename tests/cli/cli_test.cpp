@@ -289,6 +289,31 @@ TEST_F(Cli, ScenarioInheritsTheEditsOfItsBase) {
     EXPECT_TRUE(found);
 }
 
+TEST_F(Cli, ModelCardShowsThePresetValuesInEffect) {
+    // green.access preset handbook-2025 (green-method.md 1.1): 500 m canopy buffer, 0.5 ha parks, crowns >= 28 m2.
+    auto text = replaced(base_batch(), "green.share: {radius_m: [100]}",
+                         "green.share: {radius_m: [100]}\n  green.access: {preset: handbook-2025, canopy_unit: area}");
+    text = replaced(text, "  population:", "  trees: [{source: " + samples().string() +
+                                               "/sample.gpkg, layer: trees, fields: {height_m: boomhoogte, "
+                                               "crown_diameter_m: kroondiameter}}]\n  population:");
+    const auto batch = write_batch(dir_, text);
+    const auto o = run("run -q --no-report " + batch.string(), dir_);
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    const auto manifest = io::read_gpkg_manifest(dir_ / "out" / "result.gpkg");
+    bool found = false;
+    for (const auto& card : manifest["indicators"]) {
+        if (card["id"] != "green.access") continue;
+        found = true;
+        const auto& p = card["parameters_in_effect"];
+        EXPECT_EQ(p["preset"], "handbook-2025");
+        EXPECT_EQ(p["canopy_radius_m"], 500.0);
+        EXPECT_EQ(p["park_min_area_m2"], 5000.0);
+        EXPECT_EQ(p["tree_min_crown_area_m2"], 28.0);
+        EXPECT_EQ(p["canopy_unit"], "area");  // given explicitly: the user's value wins over the preset's
+    }
+    EXPECT_TRUE(found);
+}
+
 TEST_F(Cli, ResultsAreBitwiseIdenticalForThreadsAndTileSizes) {
     const auto batch = write_batch(dir_, base_batch());
     ASSERT_EQ(run("run " + batch.string() + " -q --threads 1 --tile-size 256 -o " + (dir_ / "a.gpkg").string(), dir_).exit_code, 0);

@@ -35,6 +35,7 @@ TEST(Parameters, DefaultsApplyWhenAbsent) {
     EXPECT_EQ(p.numbers("radius_m"), std::vector<double>{300.0});
     EXPECT_DOUBLE_EQ(p.number("height_m"), 4.0);
     EXPECT_EQ(p.choice("mode"), "exclude");
+    EXPECT_FALSE(p.was_given("radius_m"));
     EXPECT_EQ(p.canonical(),
               "classes=[grass];height_m=[4];hourly_c=[20];mode=[exclude];radius_m=[300];utc=[2015-07-01T10:00:00Z]");
 }
@@ -47,6 +48,8 @@ TEST(Parameters, GivenValuesReplaceDefaults) {
     EXPECT_EQ(p.numbers("radius_m"), (std::vector<double>{100, 300}));
     EXPECT_EQ(p.choices("classes"), (std::vector<std::string>{"grass", "trees"}));
     EXPECT_EQ(p.choice("mode"), "zero");
+    EXPECT_TRUE(p.was_given("radius_m"));  // presets must not replace a value the user wrote
+    EXPECT_FALSE(p.was_given("height_m"));
 }
 
 TEST(Parameters, UnknownKeyNamesIndicatorKeyAndPlace) {

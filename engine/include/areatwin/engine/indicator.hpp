@@ -106,8 +106,11 @@ public:
     [[nodiscard]] virtual const IndicatorDescriptor& descriptor() const = 0;
     [[nodiscard]] virtual std::unique_ptr<IndicatorModel> build(const Parameters& params) const = 0;
     [[nodiscard]] virtual std::vector<Formula> formulas() const { return {}; }
+    // The values in effect for validated parameters: an indicator with presets fills in the parameters
+    // left at their defaults here, so model cards show what was really used. Default: unchanged.
+    [[nodiscard]] virtual Parameters resolve(const Parameters& validated) const { return validated; }
 
-    // Validates raw parameters and builds; the only way the engine creates models.
+    // Validates and resolves raw parameters, then builds; the only way the engine creates models.
     [[nodiscard]] std::unique_ptr<IndicatorModel> configure(const std::map<std::string, RawValue>& raw) const;
 };
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -48,6 +49,10 @@ public:
     [[nodiscard]] const std::string& choice(const std::string& name) const;
     [[nodiscard]] const std::vector<std::string>& choices(const std::string& name) const;
 
+    // Whether the value came from the batch file or command line rather than the declared default.
+    [[nodiscard]] bool was_given(const std::string& name) const { return given_.count(name) > 0; }
+    void mark_given(const std::string& name) { given_.insert(name); }
+
     void set_numbers(const std::string& name, std::vector<double> v) { numbers_[name] = std::move(v); }
     void set_choices(const std::string& name, std::vector<std::string> v) { choices_[name] = std::move(v); }
 
@@ -59,6 +64,7 @@ public:
 private:
     std::map<std::string, std::vector<double>> numbers_;
     std::map<std::string, std::vector<std::string>> choices_;
+    std::set<std::string> given_;
 };
 
 // Checks raw values against the declared specs. Unknown keys, wrong kinds and out-of-range values
