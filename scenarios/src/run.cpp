@@ -481,6 +481,9 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
 
     io::GeoPackageWriter writer(plan.output, grid);
     std::vector<std::pair<std::string, io::VectorLayerOut>> area_tables;
+    // Baseline figures per (indicator run, output), for the changes of the other scenarios.
+    std::map<std::pair<std::size_t, std::size_t>, std::optional<double>> baseline_mean;
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<AreaAccumulator::Result>> baseline_area_stats;
     const auto t_write = Clock::now();
     for (const auto& name : plan.scenarios) {
         const LayerStack& stack = stacks.get(name);
@@ -540,18 +543,21 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
                 summary.reused = c.scenario != name;
                 summary.reused_from = summary.reused ? c.scenario : "";
                 summary.seconds = summary.reused ? 0.0 : c.seconds;
-                // Whole-grid mean and population-weighted mean, in fixed row order.
+                // Whole-grid mean and population-weighted mean, in fixed row order. The baseline comes first
+                // in plan.scenarios, so its figures are at hand for every later scenario.
                 AreaAccumulator all;
-                AreaAccumulator all_base;
                 for (std::int64_t i = 0; i < grid.cell_count(); ++i) {
                     const double pop = residents ? static_cast<double>(residents->values()[static_cast<std::size_t>(i)]) : 0.0;
                     all.add(values.values()[static_cast<std::size_t>(i)], grid.cell_area_m2(), std::isnan(pop) ? 0.0 : pop);
-                    all_base.add(base.rasters[o]->values()[static_cast<std::size_t>(i)], grid.cell_area_m2(), 0.0);
                 }
                 const auto r = all.result();
                 summary.mean = r.mean;
                 summary.mean_pop_weighted = r.mean_pop_weighted;
-                if (name != baseline && r.mean && all_base.result().mean) summary.mean_change = *r.mean - *all_base.result().mean;
+                if (name == baseline) {
+                    baseline_mean[{k, o}] = r.mean;
+                } else if (r.mean && baseline_mean[{k, o}]) {
+                    summary.mean_change = *r.mean - *baseline_mean[{k, o}];
+                }
                 result.summaries.push_back(summary);
 
                 if (variant) continue;  // variants: maps and spread only
@@ -562,11 +568,8 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
                 if (have_areas) {
                     const auto& index = stack.raster(std::string(layer::area_index));
                     const auto stats = reduce_by_area(grid, values, index, residents, area_count, spec.thresholds, options.threads);
-                    std::vector<AreaAccumulator::Result> base_stats;
-                    if (name != baseline) {
-                        base_stats = reduce_by_area(grid, *base.rasters[o], baseline_stack.raster(std::string(layer::area_index)),
-                                                    nullptr, baseline_stack.features("areas").features.size(), {}, options.threads);
-                    }
+                    if (name == baseline) baseline_area_stats[{k, o}] = stats;
+                    const auto& base_stats = baseline_area_stats[{k, o}];
                     const auto col = sanitize_column(spec.name);
                     auto add_col = [&](const std::string& suffix, const std::string& what, auto getter) {
                         io::VectorColumn column{col + "_" + suffix, fmt::format("{}: {} ({})", spec.name, what, spec.unit), false, {}, {}};
