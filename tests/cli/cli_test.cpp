@@ -159,6 +159,32 @@ TEST_F(Cli, PerAreaTablesAreWrittenAsCsvBesideTheGeoPackage) {
         EXPECT_THAT(header, HasSubstr("code,name,residents,area_m2,green_share_r100_mean [%]"));
         if (std::string(scenario) != "baseline") EXPECT_THAT(header, HasSubstr("green_share_r100_mean_change [%]"));
     }
+    // The change column is the scenario's area mean minus the baseline's, area by area.
+    auto read_table = [&](const std::string& scenario) {
+        std::ifstream in(dir_ / "out" / ("result__areas__" + scenario + ".csv"));
+        std::string line;
+        std::getline(in, line);
+        std::vector<std::vector<std::string>> rows;
+        while (std::getline(in, line)) {
+            std::vector<std::string> cells;
+            std::stringstream ss(line);
+            for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
+            rows.push_back(cells);
+        }
+        return rows;
+    };
+    const auto base = read_table("baseline");
+    const auto park = read_table("park");
+    ASSERT_EQ(base.size(), park.size());
+    ASSERT_FALSE(base.empty());
+    // Columns: code, name, residents, area_m2, mean (4), min, max, p10, p50, p90, popmean, mean_change (11).
+    std::int64_t compared = 0;
+    for (std::size_t i = 0; i < base.size(); ++i) {
+        if (park[i].size() < 12 || park[i][4].empty() || base[i][4].empty()) continue;
+        EXPECT_NEAR(std::stod(park[i][11]), std::stod(park[i][4]) - std::stod(base[i][4]), 1e-6) << park[i][0];
+        ++compared;
+    }
+    EXPECT_GT(compared, 0);
 }
 
 TEST_F(Cli, VerifyReportsChangedAndMissingInputs) {
