@@ -9,6 +9,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_random.hpp"
 #include "air/air_kernels.hpp"
 #include "air/air_traffic.hpp"
 #include "areatwin/engine/executor.hpp"
@@ -22,16 +23,7 @@ namespace {
 using namespace areatwin;
 using namespace areatwin::indicators::air;
 
-struct SplitMix64 {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double unit() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
-};
+using SplitMix64 = areatwin::bench::SplitMix64<double>;
 
 constexpr double kX0 = 150000.0;
 constexpr double kY0 = 470000.0;

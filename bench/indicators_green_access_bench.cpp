@@ -7,6 +7,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_random.hpp"
 #include "areatwin/engine/executor.hpp"
 #include "areatwin/engine/indicator.hpp"
 #include "areatwin/engine/layer_stack.hpp"
@@ -20,16 +21,7 @@ using areatwin::GridSpec;
 using areatwin::LayerStack;
 using areatwin::Raster;
 
-struct SplitMix64 {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double unit() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
-};
+using SplitMix64 = areatwin::bench::SplitMix64<double>;
 
 // A synthetic town on 2 m cells: rectangular green patches from 0.02 to 4 ha, buildings, canopy,
 // tree points and `homes` home cells (at a building's edge cell), one area per 500 m block.

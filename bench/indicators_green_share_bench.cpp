@@ -6,6 +6,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_random.hpp"
 #include "areatwin/engine/executor.hpp"
 #include "areatwin/engine/indicator.hpp"
 #include "areatwin/engine/layer_stack.hpp"
@@ -18,17 +19,7 @@ using areatwin::GridSpec;
 using areatwin::LayerStack;
 using areatwin::Raster;
 
-// splitmix64: fast and seeded, so building 16 Mcells of inputs does not dominate the run.
-struct SplitMix64 {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    float unit() { return static_cast<float>(next() >> 40) * (1.0f / 16777216.0f); }
-};
+using SplitMix64 = areatwin::bench::SplitMix64<float>;
 
 // Grass, trees and shrubs fractions of each cell, random with a sum of at most 1.
 LayerStack landcover_stack(std::int64_t side) {
