@@ -76,17 +76,22 @@ inline bool crown_blocks(float top, float base, float dz, float dz_prev, float z
 }  // namespace
 
 std::vector<std::array<double, 4>> directional_patch_weights(const std::vector<SkyPatch>& patches) {
+    // Half-hemispheres as arcs of azimuth [start, start + 180): N from 270, E from 0, S from 90, W from 180.
+    constexpr double half_start[4] = {270.0, 0.0, 90.0, 180.0};
     std::vector<std::array<double, 4>> out(patches.size());
     std::array<double, 4> total{};
     for (std::size_t p = 0; p < patches.size(); ++p) {
         std::size_t n_band = 0;
         for (const auto& q : patches) n_band += q.elevation_deg == patches[p].elevation_deg ? 1 : 0;
-        const double half = static_cast<double>(n_band) / std::ceil(static_cast<double>(n_band) / 2.0);
-        const double w = patches[p].weight * half;
-        const double az = patches[p].azimuth_deg;
-        const bool in[4] = {az >= 270.0 || az < 90.0, az >= 0.0 && az < 180.0, az >= 90.0 && az < 270.0, az >= 180.0 && az < 360.0};
+        const double width = 360.0 / static_cast<double>(n_band);
         for (std::size_t d = 0; d < 4; ++d) {
-            out[p][d] = in[d] ? w : 0.0;
+            // Share of the patch's azimuth span [az - width/2, az + width/2) inside the half, over the wrap.
+            const double lo = std::fmod(patches[p].azimuth_deg - width / 2.0 - half_start[d] + 720.0, 360.0);
+            double inside = 0.0;
+            for (double shift : {0.0, -360.0}) {
+                inside += std::max(0.0, std::min(lo + shift + width, 180.0) - std::max(lo + shift, 0.0));
+            }
+            out[p][d] = patches[p].weight * std::min(inside, width) / width;
             total[d] += out[p][d];
         }
     }

@@ -15,10 +15,11 @@ namespace areatwin::indicators::heat {
 // The four cardinal half-hemispheres of the directional SVFs, in the order of the flux terms.
 enum Direction : std::uint8_t { kDirNorth = 0, kDirEast = 1, kDirSouth = 2, kDirWest = 3 };
 
-// Per-patch weights of the directional SVFs (B.3): a patch counts in each half-hemisphere its azimuth
-// falls in (N: az >= 270 or < 90, E: [0, 180), S: [90, 270), W: [180, 360)), with its band weight scaled
-// to a half-hemisphere (n_band / ceil(n_band / 2)); the weights of each half are then normalised to sum to
-// 1, so that open ground sees 1 in every direction (UMEP instead adds 3.0459e-4 to S and W and clips).
+// Per-patch weights of the directional SVFs (B.3). A patch counts in a half-hemisphere (N: azimuth 270-90,
+// E: 0-180, S: 90-270, W: 180-360) with the share of its azimuth span (360 / patches in its band) that lies
+// inside the half, times its cosine weight; each half is normalised to sum to 1, so open ground sees 1 in
+// every direction. UMEP assigns whole patches by their centre and adds 3.0459e-4 to S and W for the zenith
+// patch; that makes opposite halves differ by about one patch per band, and a symmetric courtyard asymmetric.
 std::vector<std::array<double, 4>> directional_patch_weights(const std::vector<SkyPatch>& patches);
 
 // Sky view factors of one cell. svf: sky hidden by solid surfaces (buildings, terrain) only; svf_veg: sky
