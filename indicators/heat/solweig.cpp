@@ -135,13 +135,22 @@ void sky_factors(const SurfaceWindow& s, const Window& region, const SkyFactorRa
                 const float* base = s.canopy_base.data() + src;
                 const float dz = st.dz_m;
                 const float dzp = st.dz_prev_m;
-                for (std::int64_t c = c_begin; c < c_end; ++c) {
-                    const auto i = static_cast<std::size_t>(c);
-                    const bool v = crown_blocks(top[c], base[c], dz, dzp, z[c]);
-                    // A crown counts as in front of the solid obstacle when it blocks at a step before the first solid hit.
-                    if (v && !solid_hit[i] && !veg_hit[i]) veg_first[i] = 1;
-                    veg_hit[i] |= static_cast<std::uint8_t>(v);
-                    solid_hit[i] |= static_cast<std::uint8_t>(sz[c] - dz > z[c]);
+                std::uint8_t* sh = solid_hit.data();
+                if (dzp <= crown_reach) {
+                    // Crowns can still block: branch-free so the loop vectorises. A crown stands in front of the
+                    // solid obstacle when it blocks at a step before the first solid hit (and is the first crown hit).
+                    std::uint8_t* vh = veg_hit.data();
+                    std::uint8_t* vf = veg_first.data();
+                    for (std::int64_t c = c_begin; c < c_end; ++c) {
+                        const int tests = static_cast<int>(top[c] - dz > z[c]) + static_cast<int>(base[c] - dz > z[c]) +
+                                          static_cast<int>(top[c] - dzp > z[c]) + static_cast<int>(base[c] - dzp > z[c]);
+                        const auto v = static_cast<std::uint8_t>((tests >= 1) & (tests <= 3));
+                        vf[c] = static_cast<std::uint8_t>(vf[c] | (v & static_cast<std::uint8_t>((sh[c] | vh[c]) ^ 1u)));
+                        vh[c] = static_cast<std::uint8_t>(vh[c] | v);
+                    }
+                }
+                if (dz <= solid_reach) {
+                    for (std::int64_t c = c_begin; c < c_end; ++c) sh[c] = static_cast<std::uint8_t>(sh[c] | static_cast<std::uint8_t>(sz[c] - dz > z[c]));
                 }
             }
             const double w = rays.rays.patches[p].weight;
