@@ -2,6 +2,7 @@
 // heat.tmrt (tier B): MEMI PET against Hoeppe's published values, the radiation kernels against hand
 // computations, and the indicator's physical properties (section numbers: ../shared/reference/heat-method.md).
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -357,6 +358,8 @@ TEST(HeatTmrt, FlatOpenGroundGivesTheOpenFieldTmrtComputedByHand) {
                             0.95 * ((ldown + lup) * 0.06 + 4.0 * lside * 0.22);
     const double tmrt = std::pow(absorbed / (0.95 * sigma), 0.25) - 273.15;
     EXPECT_NEAR(out[0].at(6, 6), tmrt, 0.01);
+    std::printf("open field 14:30 CEST: Tmrt %.3f degC (hand %.3f), UTCI %.2f, PET %.2f\n", out[0].at(6, 6), tmrt, out[1].at(6, 6),
+                out[3].at(6, 6));
     EXPECT_GT(tmrt, 50.0);  // sunlit asphalt on a hot afternoon
     EXPECT_LT(tmrt, 70.0);
     // UTCI and PET of the cell are the point formulas at that Tmrt (float output: 1e-3 K).
