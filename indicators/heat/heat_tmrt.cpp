@@ -111,6 +111,41 @@ const IndicatorDescriptor& tmrt_descriptor() {
     return d;
 }
 
+// The 10 UTCI assessment categories (Broede et al. 2012; the utci.org scale; heat-method.md B.6) with the
+// scale's colour order: blues for cold stress, green for no thermal stress, yellow to dark red for heat
+// stress (hex values chosen here to follow that chart). `lower` in degC; values equal to a bound fall in
+// the lower class, matching the upper-inclusive bins of utci_class.
+struct UtciCategory {
+    double lower_c;
+    const char* colour;
+    const char* label;
+};
+constexpr UtciCategory kUtciCategories[10] = {
+    {-50.0, "#000080", "extreme cold stress (< -40)"},
+    {-40.0, "#0000c0", "very strong cold stress (-40 to -27)"},
+    {-27.0, "#0040ff", "strong cold stress (-27 to -13)"},
+    {-13.0, "#0080ff", "moderate cold stress (-13 to 0)"},
+    {0.0, "#80c0ff", "slight cold stress (0 to 9)"},
+    {9.0, "#00a040", "no thermal stress (9 to 26)"},
+    {26.0, "#ffc000", "moderate heat stress (26 to 32)"},
+    {32.0, "#ff6000", "strong heat stress (32 to 38)"},
+    {38.0, "#e00000", "very strong heat stress (38 to 46)"},
+    {46.0, "#800000", "extreme heat stress (> 46)"},
+};
+std::vector<StyleClass> utci_value_classes() {
+    std::vector<StyleClass> out;
+    for (const auto& c : kUtciCategories) out.push_back({c.lower_c, c.colour, c.label});
+    return out;
+}
+// The class raster holds 1..10: class i covers [i - 0.5, i + 0.5).
+std::vector<StyleClass> utci_index_classes() {
+    std::vector<StyleClass> out;
+    for (int i = 0; i < 10; ++i) {
+        out.push_back({i + 0.5, kUtciCategories[i].colour, fmt::format("{} {}", i + 1, kUtciCategories[i].label)});
+    }
+    return out;
+}
+
 MemiPerson person_of(const Parameters& p) {
     MemiPerson m;
     m.age_y = p.number("pet_age_y");
@@ -260,9 +295,10 @@ public:
             {"heat_tmrt", "degC", "mean radiant temperature of a standing person (SOLWEIG-style), mean over the window hours",
              {}, "heat", 20.0, 70.0},
             {"heat_utci", "degC", "UTCI (Broede et al. 2012 polynomial), mean over the hours; nodata when an hour is outside "
-             "the validity domain", {32.0, 38.0}, "heat", 20.0, 50.0},
-            {"heat_utci_class", "class", "UTCI stress category of the mean UTCI: 1 extreme cold ... 5 no thermal stress, 6 "
-             "moderate, 7 strong, 8 very strong, 9 extreme heat stress... (10 categories, upper-inclusive)", {}, "heat", 1.0, 10.0},
+             "the validity domain", {32.0, 38.0}, "heat", 20.0, 50.0, utci_value_classes()},
+            {"heat_utci_class", "class", "UTCI stress category of the mean UTCI, upper-inclusive bins: 1 extreme cold, 2 very "
+             "strong cold, 3 strong cold, 4 moderate cold, 5 slight cold stress, 6 no thermal stress, 7 moderate, 8 strong, "
+             "9 very strong, 10 extreme heat stress", {}, "heat", 1.0, 10.0, utci_index_classes()},
             {"heat_pet_memi", "degC", "PET by the MEMI model for the reference person, mean over the hours", {35.0, 41.0},
              "heat", 20.0, 50.0},
             {"heat_utci_out_of_domain_h", "h", "hours of the window whose UTCI inputs leave the validity domain (Ta, "

@@ -503,6 +503,30 @@ TEST(HeatTmrt, TheWindowMeanIsTheMeanOfItsHours) {
         }
 }
 
+TEST(HeatTmrt, UtciStylesFollowTheCategoriesOfTheClassRaster) {
+    const auto model = indicators::builtin_registry().get("heat.tmrt").configure({});
+    const auto outs = model->outputs();
+    ASSERT_EQ(outs[1].name, "heat_utci");
+    ASSERT_EQ(outs[2].name, "heat_utci_class");
+    ASSERT_EQ(outs[1].classes.size(), 10u);
+    ASSERT_EQ(outs[2].classes.size(), 10u);
+    // QGIS's discrete shader puts a value equal to a break into the lower class (engine/style.hpp), as the
+    // upper-inclusive bins of utci_class do (B.6): 26.0 is no thermal stress, 26.1 moderate heat stress.
+    auto class_of = [](const std::vector<StyleClass>& classes, double v) {
+        std::size_t k = 0;
+        while (k + 1 < classes.size() && v > classes[k + 1].lower) ++k;
+        return k;
+    };
+    for (double u : {-45.0, -40.0, -30.0, -13.0, -5.0, 0.0, 5.0, 9.0, 20.0, 26.0, 26.1, 32.0, 35.0, 38.0, 40.0, 46.0, 47.0}) {
+        const int cls = utci_class(u);
+        const auto& by_value = outs[1].classes[class_of(outs[1].classes, u)];
+        const auto& by_index = outs[2].classes[class_of(outs[2].classes, cls)];
+        EXPECT_EQ(by_value.label.rfind(utci_category(u), 0), 0u) << u << ": " << by_value.label;
+        EXPECT_NE(by_index.label.find(utci_category(u)), std::string::npos) << u << ": " << by_index.label;
+        EXPECT_EQ(by_value.colour, by_index.colour) << u;
+    }
+}
+
 TEST(HeatTmrt, BadParametersAndInputsNameTheKey) {
     const auto& tmrt = indicators::builtin_registry().get("heat.tmrt");
     try {
