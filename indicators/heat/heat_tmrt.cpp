@@ -302,7 +302,7 @@ public:
             {"heat_pet_memi", "degC", "PET by the MEMI model for the reference person, mean over the hours", {35.0, 41.0},
              "heat", 20.0, 50.0},
             {"heat_utci_out_of_domain_h", "h", "hours of the window whose UTCI inputs leave the validity domain (Ta, "
-             "Tmrt - Ta, wind, vapour pressure > 50 hPa) and are nodata", {}, "diverging", 0.0, 6.0},
+             "Tmrt - Ta, wind, vapour pressure > 50 hPa) and are nodata", {}, "diverging", 0.0, static_cast<double>(hours_.size())},
         };
     }
 
