@@ -3,6 +3,7 @@
 // computations, and the indicator's physical properties (section numbers: ../shared/reference/heat-method.md).
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <string>
 
@@ -501,6 +502,36 @@ TEST(HeatTmrt, TheWindowMeanIsTheMeanOfItsHours) {
             EXPECT_NEAR(both[0].at(c, r), 0.5f * (first[0].at(c, r) + second[0].at(c, r)), 1e-4f);
             EXPECT_NEAR(both[3].at(c, r), 0.5f * (first[3].at(c, r) + second[3].at(c, r)), 1e-4f);
         }
+}
+
+TEST(HeatTmrt, BuildingsAndTreesGiveBitwiseTheSameMapForAnyTileAndThreads) {
+    auto s = open_scene(48, 2.0);
+    for (std::int64_t r = 0; r < 48; ++r)
+        for (std::int64_t c = 0; c < 48; ++c) {
+            if ((c / 12 + r / 12) % 3 == 0 && c % 12 < 8 && r % 12 < 8) s.dsm.at(c, r) = 1.0f + static_cast<float>(6 + (c * 7 + r) % 15);
+            if ((c / 12 + r / 12) % 3 == 1 && c % 12 < 4 && r % 12 < 4) {
+                s.canopy.at(c, r) = 9.0f;
+                s.dsm.at(c, r) = 10.0f;
+            }
+            if ((c + r) % 5 == 0) {
+                s.grass.at(c, r) = 0.6f;
+                s.paved.at(c, r) = 0.4f;
+            }
+        }
+    const auto model = indicators::builtin_registry().get("heat.tmrt").configure(
+        {{"hour_start_local", {13.0, "test"}}, {"hour_end_local", {16.0, "test"}}});
+    const auto st = s.stack();
+    const auto reference = run_indicator(*model, st, {1, 1024, {}});
+    for (const auto& [threads, tile] : std::vector<std::pair<int, std::int64_t>>{{2, 7}, {2, 16}, {1, 33}}) {
+        const auto other = run_indicator(*model, st, {threads, tile, {}});
+        for (std::size_t o = 0; o < reference.size(); ++o) {
+            for (std::size_t i = 0; i < reference[o].values().size(); ++i) {
+                const float a = reference[o].values()[i], b = other[o].values()[i];
+                ASSERT_TRUE((std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0)
+                    << "output " << o << " cell " << i << " tile " << tile;
+            }
+        }
+    }
 }
 
 TEST(HeatTmrt, UtciStylesFollowTheCategoriesOfTheClassRaster) {
