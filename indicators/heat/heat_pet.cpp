@@ -6,9 +6,14 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -96,6 +101,8 @@ const IndicatorDescriptor& pet_descriptor() {
             number_parameter("obstacle_min_height_m", "m", "buildings and trees lower than this are ignored by the wind model (2)", 2.0, 0.0, 20.0),
             number_parameter("svf_radius_m", "m", "search radius of the sky view factor", 100.0, 1.0, 1000.0),
             choice_parameter("svf_patches", "sky patches: 153 (Wallenberg et al. 2022) or 145 (Robinson & Stone 2004)", "153", {"153", "145"}),
+            choice_parameter("svf_buildings", "'yes': also write heat_svf_buildings, the sky view factor of terrain and "
+                   "buildings only (trees let the sky through), from the same rays as heat_svf", "no", {"no", "yes"}),
             number_parameter("max_shadow_length_m", "m", "longest shadow cast", 300.0, 1.0, 2000.0),
             number_parameter("trunk_ratio", "", "crown base as a share of tree height (UMEP 0.25)", 0.25, 0.0, 1.0),
             number_parameter("min_tree_height_m", "m", "cells under crowns at least this tall count as shade (plugin: 2)", 2.0, 0.0, 50.0),
@@ -164,6 +171,7 @@ struct WindowData {
     std::vector<float> canopy_m;     // canopy height, 0 where none (NaN where nodata)
     std::vector<float> f_veg;        // vegetation fraction of the cell
     std::vector<std::uint8_t> own_nodata;  // any input of the cell is NaN
+    std::vector<std::uint8_t> public_outdoor;  // neither building nor water (heat_public_shade_pct)
     std::vector<std::int64_t> obstacle[2];  // building, tree heights in cm (0 below the minimum height)
 };
 
@@ -172,7 +180,8 @@ public:
     explicit HeatPetModel(const Parameters& p)
         : p_(p),
           vegetation_classes_(p.choices("vegetation_classes")),
-          patch_count_(p.choice("svf_patches") == "145" ? 145 : 153) {
+          patch_count_(p.choice("svf_patches") == "145" ? 145 : 153),
+          svf_buildings_(p.choice("svf_buildings") == "yes") {
         const double start = p.number("hour_start_local");
         const double end = p.number("hour_end_local");
         if (!(end > start)) throw ConfigError("heat.pet: hour_end_local must be after hour_start_local");
@@ -268,13 +277,22 @@ public:
     }
 
     [[nodiscard]] std::vector<OutputSpec> outputs() const override {
-        return {
+        std::vector<OutputSpec> o{
             {"heat_pet", "degC", "mean PET over the afternoon window (DPRA regression)", {35.0, 41.0}, "heat", 20.0, 50.0},
             {"heat_pet_class", "class", "PET class 1-9 (heat-method.md A.13; 7 warm / matige warmtestress, 8 heet / grote "
              "warmtestress, 9 zeer heet / extreme warmtestress)", {}, "heat", 1.0, 9.0},
             {"heat_shade_share", "%", "share of the afternoon window in shade", {}, "diverging", 0.0, 100.0},
             {"heat_svf", "1", "sky view factor (153 patches, trees opaque)", {}, "green", 0.0, 1.0},
+            {"heat_public_shade_pct", "%", "share of the afternoon window in shade on public outdoor cells (land cover "
+             "building and water below 50 % together, solid surface less than obstacle_min_height_m above the ground); "
+             "no value elsewhere, so its per-area mean is the share of public space in shade",
+             {}, "diverging", 0.0, 100.0},
         };
+        if (svf_buildings_) {
+            o.push_back({"heat_svf_buildings", "1", "sky view factor of terrain and buildings only (trees transparent)", {},
+                         "green", 0.0, 1.0});
+        }
+        return o;
     }
 
     [[nodiscard]] double working_bytes_per_cell() const override {
@@ -289,8 +307,8 @@ public:
         const auto n = static_cast<std::size_t>(core.cell_count());
 
         const SkyPatchRays sky = rays(ctx.grid.cell_size_m);
-        std::vector<float> svf;
-        sky_view_factor(wd.surf, region, sky, svf);
+        const auto svf_tile = sky_view_factors_cached(wd, core, region, sky, ctx.grid.cell_size_m);
+        const std::vector<float>& svf = svf_tile->svf;
 
         std::vector<std::vector<std::uint8_t>> shadow(hours_.size());
         for (std::size_t h = 0; h < hours_.size(); ++h) {
@@ -341,6 +359,8 @@ public:
                 out.rasters[1]->at(col, row) = res.pet_class;
                 out.rasters[2]->at(col, row) = res.shade_pct;
                 out.rasters[3]->at(col, row) = res.svf;
+                out.rasters[4]->at(col, row) = wd.public_outdoor[wi] ? res.shade_pct : kNaN;
+                if (svf_buildings_) out.rasters[5]->at(col, row) = wd.own_nodata[wi] ? kNaN : svf_tile->svf_buildings[i];
             }
         }
     }
@@ -397,6 +417,10 @@ public:
         }
         const CellResult res = evaluate(in, &e);
         if (!std::isnan(res.pet)) e.value = res.pet;
+        e.terms.push_back({"heat_svf_buildings", sky_view_factor_reference(wd.surf, lc, lr, sky, SkyObstacles::kBuildingsOnly),
+                           "1", "sky view factor of terrain and buildings only (plain reference ray walk)"});
+        e.terms.push_back({"public_outdoor", wd.public_outdoor[wi] ? 1.0 : 0.0, "",
+                           "1: counted in heat_public_shade_pct (not building, not water)"});
         e.terms.push_back({"heat_pet_class", res.pet_class, "class",
                            std::isnan(res.pet) ? "" : pet_class_label_nl(static_cast<int>(res.pet_class))});
         e.terms.push_back({"heat_shade_share", res.shade_pct, "%", ""});
@@ -409,6 +433,10 @@ public:
     }
 
 private:
+    struct SvfTile {
+        std::vector<float> svf, svf_buildings;
+    };
+    using SvfKey = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::uint64_t, std::uint64_t>;
     struct CellInputs {
         float svf = 0.0f;
         float f_veg = 0.0f;
@@ -509,6 +537,12 @@ private:
         const Raster* crowns = stack.has_raster(crown_name) ? &stack.raster(crown_name) : nullptr;
         const double trunk = p_.number("trunk_ratio");
         const double min_obstacle = p_.number("obstacle_min_height_m");
+        const auto class_raster = [&](const char* cls) {
+            const auto name = layer::landcover_fraction(cls);
+            return stack.has_raster(name) ? &stack.raster(name) : nullptr;
+        };
+        const Raster* building = class_raster("building");
+        const Raster* water = class_raster("water");
 
         WindowData wd;
         wd.window = win;
@@ -523,6 +557,7 @@ private:
         wd.canopy_m.resize(n);
         wd.f_veg.resize(n);
         wd.own_nodata.resize(n);
+        wd.public_outdoor.resize(n);
         wd.obstacle[0].resize(n);
         wd.obstacle[1].resize(n);
         for (std::int64_t r = 0; r < win.rows; ++r) {
@@ -554,6 +589,8 @@ private:
                 for (const Raster* a : all_classes) nodata = nodata || std::isnan(a->at(gc, gr));
                 wd.f_veg[i] = nodata ? kNaN : fv;
                 wd.own_nodata[i] = nodata ? 1 : 0;
+                const float indoor_or_water = (building ? building->at(gc, gr) : 0.0f) + (water ? water->at(gc, gr) : 0.0f);
+                wd.public_outdoor[i] = !nodata && indoor_or_water < 0.5f && !(solid - g >= min_obstacle) ? 1 : 0;
                 const float hb = solid - g;
                 wd.obstacle[0][i] = (!std::isnan(hb) && hb >= min_obstacle) ? std::llround(hb * kHeightScale) : 0;
                 wd.obstacle[1][i] = (tree && ch >= min_obstacle) ? std::llround(ch * kHeightScale) : 0;
@@ -772,11 +809,57 @@ private:
         return finish_mean(sums[0], sums[1], sums[2]);
     }
 
+    // The sky view factors of a tile's core, from the cache when the surfaces within the SVF radius of the core
+    // are unchanged (the rays reach no further), computed and stored otherwise.
+    std::shared_ptr<const SvfTile> sky_view_factors_cached(const WindowData& wd, const Window& core, const Window& region,
+                                                           const SkyPatchRays& sky, double cell) const {
+        const auto reach = std::llround(std::ceil(p_.number("svf_radius_m") / cell)) + 1;
+        const auto& s = wd.surf;
+        const auto c0 = std::max<std::int64_t>(0, region.col0 - reach);
+        const auto r0 = std::max<std::int64_t>(0, region.row0 - reach);
+        const auto c1 = std::min<std::int64_t>(s.cols, region.col_end() + reach);
+        const auto r1 = std::min<std::int64_t>(s.rows, region.row_end() + reach);
+        // Two independent 64-bit FNV-1a streams over the solid and crown heights (the sky blocker follows from them).
+        std::uint64_t h1 = 1469598103934665603ull, h2 = 0x9e3779b97f4a7c15ull;
+        const auto mix = [&](std::uint32_t v) {
+            h1 = (h1 ^ v) * 1099511628211ull;
+            h2 = (h2 ^ (v + 0x7f4a7c15u)) * 0x100000001b3ull;
+            h2 ^= h2 >> 29;
+        };
+        for (const auto v : {c0 - region.col0, r0 - region.row0, c1 - region.col0, r1 - region.row0}) mix(static_cast<std::uint32_t>(v));
+        for (std::int64_t r = r0; r < r1; ++r) {
+            for (std::int64_t c = c0; c < c1; ++c) {
+                const auto i = s.index(c, r);
+                std::uint32_t a = 0, b = 0;
+                std::memcpy(&a, &s.solid[i], sizeof a);
+                std::memcpy(&b, &s.sky_blocker[i], sizeof b);
+                mix(a);
+                mix(b);
+            }
+        }
+        const SvfKey key{core.col0, core.row0, core.cols, core.rows, h1, h2};
+        {
+            const std::lock_guard<std::mutex> lock(svf_mutex_);
+            const auto it = svf_cache_.find(key);
+            if (it != svf_cache_.end() && (!svf_buildings_ || !it->second->svf_buildings.empty())) return it->second;
+        }
+        auto tile = std::make_shared<SvfTile>();
+        sky_view_factors(s, region, sky, tile->svf, svf_buildings_ ? &tile->svf_buildings : nullptr);
+        const std::lock_guard<std::mutex> lock(svf_mutex_);
+        return svf_cache_.insert_or_assign(key, std::move(tile)).first->second;
+    }
+
     SkyPatchRays rays(double cell) const { return sky_patch_rays(patch_count_, cell, p_.number("svf_radius_m")); }
 
     Parameters p_;
     std::vector<std::string> vegetation_classes_;
     int patch_count_ = 153;
+    bool svf_buildings_ = false;
+    // Sky view factors per tile, keyed by the tile's core and a hash of the surfaces within the SVF radius
+    // around it: computed once per geometry and reused by every scenario (the same model runs all of them)
+    // whose geometry near the tile is unchanged. Bitwise the same as recomputing.
+    mutable std::mutex svf_mutex_;
+    mutable std::map<SvfKey, std::shared_ptr<const SvfTile>> svf_cache_;
     std::vector<HourState> hours_;
     int sunrise_utc_h_ = 3;
     int sunset_utc_h_ = 20;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // heat.pet on synthetic scenes: invariants and physical properties (heat-method.md sections A and E).
 #include <cmath>
+#include <cstring>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -17,6 +19,7 @@ namespace {
 struct Scene {
     GridSpec grid;
     Raster dem, dsm, canopy, crowns, grass, paved;
+    std::optional<Raster> building, water;
     LayerStack stack() const {
         LayerStack st(grid);
         auto set = [&](std::string_view name, const Raster& r) {
@@ -28,6 +31,8 @@ struct Scene {
         set(layer::canopy_fraction, crowns);
         set(layer::landcover_fraction("grass"), grass);
         set(layer::landcover_fraction("paved"), paved);
+        if (building) set(layer::landcover_fraction("building"), *building);
+        if (water) set(layer::landcover_fraction("water"), *water);
         return st;
     }
 };
@@ -51,7 +56,7 @@ std::vector<Raster> run(const LayerStack& st, std::map<std::string, RawValue> pa
 TEST(HeatPet, OpenPavedSquareIsSunlitWithSvfOne) {
     const auto s = open_scene(40, 30, 2.0, 0.0f);
     const auto out = run(s.stack());
-    ASSERT_EQ(out.size(), 4u);
+    ASSERT_EQ(out.size(), 5u);  // pet, class, shade share, svf, public shade
     const float pet = out[0].at(0, 0);
     // Hand check of the order of magnitude: hour 1 (12:30 CEST) with the plugin inputs Ta 28 degC, RH 48 %,
     // FF 6 m/s on open grass-like wind (u = 0.635 FF = 3.8 m/s), SVF 1, B 3, Q about 790 W/m2 gives
@@ -62,6 +67,7 @@ TEST(HeatPet, OpenPavedSquareIsSunlitWithSvfOne) {
         for (std::int64_t c = 0; c < s.grid.cols; ++c) {
             ASSERT_NEAR(out[3].at(c, r), 1.0f, 1e-6f);
             ASSERT_EQ(out[2].at(c, r), 0.0f);
+            ASSERT_EQ(out[4].at(c, r), 0.0f);  // all paved: public outdoor space, never in shade
             ASSERT_EQ(out[0].at(c, r), pet);  // a uniform scene gives a uniform map
             ASSERT_EQ(out[1].at(c, r), static_cast<float>(indicators::heat::pet_class(pet)));
         }
@@ -139,6 +145,94 @@ TEST(HeatPet, WithoutLandCoverTheErrorNamesTheInput) {
         FAIL();
     } catch (const DataError& e) {
         EXPECT_NE(std::string(e.what()).find("landcover"), std::string::npos);
+    }
+}
+
+
+// heat_public_shade_pct is heat_shade_share on public outdoor cells and no value on buildings (land cover or a
+// raised solid surface) and water; its mean over an area is then the share of public space in shade.
+TEST(HeatPet, PublicShadeIsTheShadeShareOutsideBuildingsAndWater) {
+    auto s = open_scene(60, 60, 2.0, 0.0f);
+    s.building = test::constant_raster(s.grid, 0.0f);
+    s.water = test::constant_raster(s.grid, 0.0f);
+    for (std::int64_t r = 30; r < 40; ++r)
+        for (std::int64_t c = 20; c < 40; ++c) {
+            s.dsm.at(c, r) = 21.0f;  // a 20 m block, also marked in land cover
+            s.building->at(c, r) = 1.0f;
+            s.paved.at(c, r) = 0.0f;
+        }
+    for (std::int64_t r = 0; r < 10; ++r)
+        for (std::int64_t c = 50; c < 60; ++c) {
+            s.water->at(c, r) = 1.0f;
+            s.paved.at(c, r) = 0.0f;
+        }
+    s.dsm.at(5, 50) = 4.0f;  // a 3 m shed without a land-cover building: raised solid surface, not public
+    const auto out = run(s.stack());
+    int public_cells = 0, shaded_public = 0;
+    for (std::int64_t r = 0; r < 60; ++r)
+        for (std::int64_t c = 0; c < 60; ++c) {
+            const bool building = r >= 30 && r < 40 && c >= 20 && c < 40;
+            const bool water = r < 10 && c >= 50;
+            const bool shed = c == 5 && r == 50;
+            if (building || water || shed) {
+                ASSERT_TRUE(std::isnan(out[4].at(c, r))) << c << "," << r;
+                continue;
+            }
+            ASSERT_EQ(out[4].at(c, r), out[2].at(c, r)) << c << "," << r;
+            ++public_cells;
+            shaded_public += out[4].at(c, r) > 0.0f;
+        }
+    EXPECT_EQ(public_cells, 3600 - 200 - 100 - 1);
+    EXPECT_GT(shaded_public, 20);  // the block's afternoon shadow falls on public space north-east of it
+}
+
+// heat_svf_buildings (optional) ignores the crowns that heat_svf counts as opaque.
+TEST(HeatPet, BuildingsOnlySvfIsOptionalAndSeesThroughTrees) {
+    auto s = open_scene(40, 40, 2.0, 0.0f);
+    for (std::int64_t r = 15; r < 25; ++r)
+        for (std::int64_t c = 15; c < 25; ++c) {
+            s.canopy.at(c, r) = 10.0f;
+            s.crowns.at(c, r) = 1.0f;
+            s.dsm.at(c, r) = 11.0f;
+        }
+    EXPECT_EQ(run(s.stack()).size(), 5u);
+    const auto out = run(s.stack(), {{"svf_buildings", {std::string("yes"), "test"}}});
+    ASSERT_EQ(out.size(), 6u);
+    for (std::int64_t r = 0; r < 40; ++r)
+        for (std::int64_t c = 0; c < 40; ++c) {
+            ASSERT_NEAR(out[5].at(c, r), 1.0f, 1e-6f) << c << "," << r;  // flat ground: open sky without trees
+            ASSERT_LE(out[3].at(c, r), out[5].at(c, r));
+        }
+    EXPECT_LT(out[3].at(14, 20), 0.8f);  // beside the crowns
+}
+
+// The sky view factors kept per tile geometry are reused only where the geometry near the tile is unchanged:
+// one model run on a baseline, then on a scenario with a new building and one with only more grass, gives
+// exactly what fresh models give.
+TEST(HeatPet, SvfReuseAcrossScenariosEqualsFreshComputation) {
+    const auto model = indicators::builtin_registry().get("heat.pet").configure({{"svf_buildings", {std::string("yes"), "t"}}});
+    auto fresh = [](const LayerStack& st) {
+        const auto m = indicators::builtin_registry().get("heat.pet").configure({{"svf_buildings", {std::string("yes"), "t"}}});
+        return run_indicator(*m, st, {2, 16, {}});
+    };
+    auto base = open_scene(48, 40, 2.0, 0.0f);
+    auto built = base;
+    for (std::int64_t r = 5; r < 9; ++r)
+        for (std::int64_t c = 5; c < 9; ++c) built.dsm.at(c, r) = 15.0f;
+    auto greener = base;
+    for (std::int64_t r = 20; r < 40; ++r)
+        for (std::int64_t c = 0; c < 48; ++c) {
+            greener.grass.at(c, r) = 1.0f;
+            greener.paved.at(c, r) = 0.0f;
+        }
+    for (const Scene* sc : {&base, &built, &greener, &base}) {
+        const auto st = sc->stack();
+        const auto shared = run_indicator(*model, st, {2, 16, {}});
+        const auto own = fresh(st);
+        for (std::size_t k = 0; k < own.size(); ++k) {
+            ASSERT_EQ(std::memcmp(shared[k].values().data(), own[k].values().data(), own[k].values().size() * sizeof(float)), 0)
+                << "output " << k;
+        }
     }
 }
 
