@@ -164,6 +164,13 @@ struct HourState {
     double uhi_factor = 0.0;
 };
 
+// Station weather per sample hour of the window.
+struct HourlyWeather {
+    std::vector<double> ta_c, rh_pct, global_wm2, wind_ms, wind_from_deg;
+    bool scale_global = false;  // one global radiation value, scaled with sin(elevation)
+    std::string source;         // "parameters" or the weather table's source
+};
+
 // Per-cell inputs of a window (halo window of a tile, or the window around an explained cell).
 struct WindowData {
     Window window;  // grid coordinates
@@ -185,27 +192,56 @@ public:
         const double start = p.number("hour_start_local");
         const double end = p.number("hour_end_local");
         if (!(end > start)) throw ConfigError("heat.pet: hour_end_local must be after hour_start_local");
-        std::vector<double> local_hours;
         if (p.choice("sampling") == "intervals") {
-            for (double h = start; h + 1.0 <= end + 1e-9; h += 1.0) local_hours.push_back(h + 0.5);
+            for (double h = start; h + 1.0 <= end + 1e-9; h += 1.0) local_hours_.push_back(h + 0.5);
         } else {
-            for (double h = start; h <= end + 1e-9; h += 1.0) local_hours.push_back(h);
+            for (double h = start; h <= end + 1e-9; h += 1.0) local_hours_.push_back(h);
         }
-        const auto n = local_hours.size();
+        const auto n = local_hours_.size();
         auto hourly = [&](const char* name) {
             const auto& v = p.numbers(name);
             if (v.size() != 1 && v.size() != n) {
                 throw ConfigError(fmt::format("heat.pet: '{}' needs 1 or {} values (one per hour of the window), got {}",
                                               name, n, v.size()));
             }
-            return [v](std::size_t i) { return v.size() == 1 ? v[0] : v[i]; };
+            std::vector<double> out(n);
+            for (std::size_t i = 0; i < n; ++i) out[i] = v.size() == 1 ? v[0] : v[i];
+            return out;
         };
-        const auto ta = hourly("temperature_c");
-        const auto rh = hourly("rh_pct");
-        const auto q = hourly("global_radiation_wm2");
-        const auto ff = hourly("wind_speed_ms");
-        const auto dd = hourly("wind_direction_deg");
-        const bool scale_q = p.numbers("global_radiation_wm2").size() == 1;
+        parameter_weather_.ta_c = hourly("temperature_c");
+        parameter_weather_.rh_pct = hourly("rh_pct");
+        parameter_weather_.global_wm2 = hourly("global_radiation_wm2");
+        parameter_weather_.wind_ms = hourly("wind_speed_ms");
+        parameter_weather_.wind_from_deg = hourly("wind_direction_deg");
+        parameter_weather_.scale_global = p.numbers("global_radiation_wm2").size() == 1;
+        parameter_weather_.source = "parameters";
+        // The day as far as it is known without the inputs (the position may come from the grid), so bad
+        // parameters fail when the batch is planned.
+        (void)make_day(nullptr);
+    }
+
+    // Everything that depends on the day, the weather and the position but not on the cell: the sun and the
+    // station weather per sample hour, the UHI scale and window sector.
+    struct Day {
+        std::vector<HourState> hours;
+        int sunrise_utc_h = 3;
+        int sunset_utc_h = 20;
+        Sector uhi_sector = kCalm;
+        double uhi_scale_k = 0.0;
+        double s_kms = 0.0;
+        bool sectors_used[5] = {false, false, false, false, false};
+        double latitude_deg = 0.0;
+        double longitude_deg = 0.0;
+        std::string position_source;
+        std::string weather_source;
+    };
+
+    Day make_day(const LayerStack* stack) const {
+        const Parameters& p = p_;
+        Day day;
+        const HourlyWeather weather = hourly_weather(stack);
+        day.weather_source = weather.source;
+        const auto n = local_hours_.size();
         const double sin_ref = std::sin(p.number("reference_sun_elevation_deg") * M_PI / 180.0);
 
         SpaInput base;
@@ -214,51 +250,53 @@ public:
         base.day = static_cast<int>(p.number("day"));
         base.utc_offset_h = p.number("utc_offset_h");
         base.delta_t_s = p.number("delta_t_s");
-        base.latitude_deg = p.number("latitude_deg");
-        base.longitude_deg = p.number("longitude_deg");
+        position(stack, day);
+        base.latitude_deg = day.latitude_deg;
+        base.longitude_deg = day.longitude_deg;
         base.pressure_hpa = p.number("pressure_hpa");
         const auto times = sunrise_sunset(base);
-        sunrise_utc_h_ = static_cast<int>(std::lround(times.sunrise_h - base.utc_offset_h));
-        sunset_utc_h_ = static_cast<int>(std::lround(times.sunset_h - base.utc_offset_h));
-        if (std::isnan(times.sunrise_h) || std::isnan(times.sunset_h)) sunrise_utc_h_ = 3, sunset_utc_h_ = 20;
+        day.sunrise_utc_h = static_cast<int>(std::lround(times.sunrise_h - base.utc_offset_h));
+        day.sunset_utc_h = static_cast<int>(std::lround(times.sunset_h - base.utc_offset_h));
+        if (std::isnan(times.sunrise_h) || std::isnan(times.sunset_h)) day.sunrise_utc_h = 3, day.sunset_utc_h = 20;
 
         double t_sum = 0.0;
         double dir_x = 0.0, dir_y = 0.0;
         for (std::size_t i = 0; i < n; ++i) {
             HourState h;
-            h.local_hour = local_hours[i];
+            h.local_hour = local_hours_[i];
             SpaInput s = base;
             s.hour = 0;
             s.minute = 0;
-            s.second = local_hours[i] * 3600.0;
-            s.temperature_c = ta(i);
+            s.second = local_hours_[i] * 3600.0;
+            s.temperature_c = weather.ta_c[i];
             h.sun = sun_position(s);
             h.elevation_deg = h.sun.apparent_elevation_deg;
-            h.ta_station_c = ta(i);
-            h.rh_pct = rh(i);
+            h.ta_station_c = weather.ta_c[i];
+            h.rh_pct = weather.rh_pct[i];
             const double sin_el = std::max(0.0, std::sin(h.elevation_deg * M_PI / 180.0));
-            h.global_wm2 = scale_q ? q(i) * sin_el / sin_ref : q(i);
+            h.global_wm2 = weather.scale_global ? weather.global_wm2[i] * sin_el / sin_ref : weather.global_wm2[i];
             if (h.elevation_deg <= 0.0) h.global_wm2 = 0.0;
             h.diffuse_wm2 = diffuse_dpra_wm2(h.global_wm2, h.elevation_deg);
-            h.wind10_ms = ff(i);
-            h.wind_from_deg = dd(i);
+            h.wind10_ms = weather.wind_ms[i];
+            h.wind_from_deg = weather.wind_from_deg[i];
             h.sector = sector_of(h.wind10_ms, h.wind_from_deg);
             // The diurnal table is keyed by the UTC hour interval holding the sample (A.5, A.14.5).
-            const double utc = local_hours[i] - base.utc_offset_h;
-            h.uhi_factor = uhi_diurnal_factor(sunrise_utc_h_, sunset_utc_h_, static_cast<int>(std::floor(utc)));
-            hours_.push_back(h);
+            const double utc = local_hours_[i] - base.utc_offset_h;
+            h.uhi_factor = uhi_diurnal_factor(day.sunrise_utc_h, day.sunset_utc_h, static_cast<int>(std::floor(utc)));
+            day.hours.push_back(h);
             t_sum += h.ta_station_c;
             dir_x += std::sin(h.wind_from_deg * M_PI / 180.0);
             dir_y += std::cos(h.wind_from_deg * M_PI / 180.0);
         }
         const double mean_t = t_sum / static_cast<double>(n);
         const double mean_dir = std::atan2(dir_x, dir_y) * 180.0 / M_PI;
-        uhi_sector_ = sector_of(p.number("daily_wind_ms"), mean_dir);
+        day.uhi_sector = sector_of(p.number("daily_wind_ms"), mean_dir);
         const double s_kms = uhi_s_kms(p.number("daily_mean_global_radiation_wm2"), p.number("pressure_hpa"), mean_t);
         const double dtr = p.number("dtr_k");
-        uhi_scale_k_ = std::pow(s_kms * dtr * dtr * dtr / p.number("daily_wind_ms"), 1.0 / p.number("uhi_exponent"));
-        s_kms_ = s_kms;
-        for (const auto& h : hours_) sectors_used_[h.sector] = true;
+        day.uhi_scale_k = std::pow(s_kms * dtr * dtr * dtr / p.number("daily_wind_ms"), 1.0 / p.number("uhi_exponent"));
+        day.s_kms = s_kms;
+        for (const auto& h : day.hours) day.sectors_used[h.sector] = true;
+        return day;
     }
 
     [[nodiscard]] std::vector<std::string> inputs() const override {
@@ -301,6 +339,8 @@ public:
     }
 
     void compute(const TileContext& ctx, TileOutputs& out) const override {
+        const Day day = make_day(&ctx.inputs);
+        const auto& hours = day.hours;
         const WindowData wd = prepare(ctx.inputs, ctx.tile.halo);
         const Window& core = ctx.tile.core;
         const Window region{core.col0 - wd.window.col0, core.row0 - wd.window.row0, core.cols, core.rows};
@@ -310,9 +350,9 @@ public:
         const auto svf_tile = sky_view_factors_cached(wd, core, region, sky, ctx.grid.cell_size_m);
         const std::vector<float>& svf = svf_tile->svf;
 
-        std::vector<std::vector<std::uint8_t>> shadow(hours_.size());
-        for (std::size_t h = 0; h < hours_.size(); ++h) {
-            cast_shadow(wd.surf, region, hours_[h].sun.azimuth_deg, hours_[h].elevation_deg,
+        std::vector<std::vector<std::uint8_t>> shadow(hours.size());
+        for (std::size_t h = 0; h < hours.size(); ++h) {
+            cast_shadow(wd.surf, region, hours[h].sun.azimuth_deg, hours[h].elevation_deg,
                         p_.number("max_shadow_length_m"), shadow[h]);
         }
 
@@ -321,7 +361,7 @@ public:
         {
             const WindTables tables(wd, core, wind_reach_cells(ctx.grid.cell_size_m));
             for (int s = 0; s < 5; ++s) {
-                if (!sectors_used_[s]) continue;
+                if (!day.sectors_used[s]) continue;
                 w[s].resize(n);
                 const Reach reach = window_reach(static_cast<Sector>(s), p_.number("wind_upwind_m"), p_.number("wind_side_m"),
                                                  p_.number("wind_downwind_m"), p_.number("wind_calm_half_m"), ctx.grid.cell_size_m);
@@ -334,7 +374,7 @@ public:
             }
         }
 
-        const UhiLattice lattice = uhi_lattice(wd, core, ctx.grid, sky);
+        const UhiLattice lattice = uhi_lattice(wd, core, ctx.grid, sky, day);
 
         for (std::int64_t r = 0; r < core.rows; ++r) {
             for (std::int64_t c = 0; c < core.cols; ++c) {
@@ -351,9 +391,9 @@ public:
                     const auto means = lattice.mean(col, row);
                     in.svf_mean = means.first;
                     in.f_veg_mean = means.second;
-                    for (int s = 0; s < 5; ++s) in.w[s] = sectors_used_[s] ? w[s][i] : 1.0f;
-                    for (std::size_t h = 0; h < hours_.size(); ++h) in.shadow.push_back(shadow[h][i]);
-                    res = evaluate(in, nullptr);
+                    for (int s = 0; s < 5; ++s) in.w[s] = day.sectors_used[s] ? w[s][i] : 1.0f;
+                    for (std::size_t h = 0; h < hours.size(); ++h) in.shadow.push_back(shadow[h][i]);
+                    res = evaluate(in, day, nullptr);
                 }
                 out.rasters[0]->at(col, row) = res.pet;
                 out.rasters[1]->at(col, row) = res.pet_class;
@@ -378,6 +418,7 @@ public:
         win.row0 = std::max<std::int64_t>(0, row - halo);
         win.cols = std::min(grid.cols, col + halo + 1) - win.col0;
         win.rows = std::min(grid.rows, row + halo + 1) - win.row0;
+        const Day day = make_day(&stack);
         const WindowData wd = prepare(stack, win);
         const auto lc = col - win.col0;
         const auto lr = row - win.row0;
@@ -399,11 +440,11 @@ public:
         in.svf = sky_view_factor_reference(wd.surf, lc, lr, sky);
         in.f_veg = wd.f_veg[wi];
         in.canopy_m = wd.canopy_m[wi];
-        const auto means = uhi_window_mean_reference(wd, col, row, grid, sky);
+        const auto means = uhi_window_mean_reference(wd, col, row, grid, sky, day);
         in.svf_mean = means.first;
         in.f_veg_mean = means.second;
         for (int s = 0; s < 5; ++s) {
-            if (!sectors_used_[s]) {
+            if (!day.sectors_used[s]) {
                 in.w[s] = 1.0f;
                 continue;
             }
@@ -411,11 +452,11 @@ public:
                                              p_.number("wind_downwind_m"), p_.number("wind_calm_half_m"), grid.cell_size_m);
             in.w[s] = static_cast<float>(wind_factor(wind_sums_reference(wd, col, row, reach), grid.cell_size_m, s));
         }
-        for (const auto& h : hours_) {
+        for (const auto& h : day.hours) {
             const auto steps = ray_steps(h.sun.azimuth_deg, h.elevation_deg, grid.cell_size_m, p_.number("max_shadow_length_m"));
             in.shadow.push_back(shadow_reference(wd.surf, lc, lr, steps, h.elevation_deg));
         }
-        const CellResult res = evaluate(in, &e);
+        const CellResult res = evaluate(in, day, &e);
         if (!std::isnan(res.pet)) e.value = res.pet;
         e.terms.push_back({"heat_svf_buildings", sky_view_factor_reference(wd.surf, lc, lr, sky, SkyObstacles::kBuildingsOnly),
                            "1", "sky view factor of terrain and buildings only (plain reference ray walk)"});
@@ -424,11 +465,11 @@ public:
         e.terms.push_back({"heat_pet_class", res.pet_class, "class",
                            std::isnan(res.pet) ? "" : pet_class_label_nl(static_cast<int>(res.pet_class))});
         e.terms.push_back({"heat_shade_share", res.shade_pct, "%", ""});
-        e.notes.push_back(fmt::format("sun position for {}-{:02}-{:02} at {} N {} E, UTC offset {} h; diurnal UHI column "
-                                      "sunrise {} / sunset {} UTC",
+        e.notes.push_back(fmt::format("sun position for {}-{:02}-{:02} at {:.5f} N {:.5f} E ({}), UTC offset {} h; diurnal UHI "
+                                      "column sunrise {} / sunset {} UTC; weather from {}",
                                       p_.number("year"), static_cast<int>(p_.number("month")), static_cast<int>(p_.number("day")),
-                                      p_.number("latitude_deg"), p_.number("longitude_deg"), p_.number("utc_offset_h"),
-                                      sunrise_utc_h_, sunset_utc_h_));
+                                      day.latitude_deg, day.longitude_deg, day.position_source, p_.number("utc_offset_h"),
+                                      day.sunrise_utc_h, day.sunset_utc_h, day.weather_source));
         return e;
     }
 
@@ -455,14 +496,14 @@ private:
 
     // The per-cell model, shared by compute and explain (the only difference between the two is how
     // SVF, shadows and window sums were obtained: kernels there, plain references here).
-    CellResult evaluate(const CellInputs& in, Explanation* e) const {
+    CellResult evaluate(const CellInputs& in, const Day& day, Explanation* e) const {
         CellResult res;
         if (std::isnan(in.svf) || std::isnan(in.svf_mean) || std::isnan(in.f_veg_mean)) return res;
         const double psi = p_.number("canopy_transmissivity");
         const double bowen = p_.choice("bowen_mode") == "binary"
                                  ? (in.f_veg >= 0.5f ? p_.number("bowen_vegetation") : p_.number("bowen_other"))
                                  : in.f_veg * p_.number("bowen_vegetation") + (1.0 - in.f_veg) * p_.number("bowen_other");
-        const double uhi_max = (2.0 - in.svf_mean - in.f_veg_mean) * uhi_scale_k_;
+        const double uhi_max = (2.0 - in.svf_mean - in.f_veg_mean) * day.uhi_scale_k;
         const bool under_tree = in.canopy_m >= p_.number("min_tree_height_m") && in.canopy_m > 0.0f;
         double pet_sum = 0.0;
         double shade_sum = 0.0;
@@ -470,13 +511,13 @@ private:
             e->terms.push_back({"svf", in.svf, "1", "sky view factor at the cell (plain reference ray walk)"});
             e->terms.push_back({"vegetation_fraction", in.f_veg, "1", "vegetation classes and tree crowns"});
             e->terms.push_back({"bowen_ratio", bowen, "1", p_.choice("bowen_mode")});
-            e->terms.push_back({"uhi_window_svf", in.svf_mean, "1", fmt::format("UHI window ({})", sector_name(uhi_sector_))});
+            e->terms.push_back({"uhi_window_svf", in.svf_mean, "1", fmt::format("UHI window ({})", sector_name(day.uhi_sector))});
             e->terms.push_back({"uhi_window_vegetation", in.f_veg_mean, "1", ""});
-            e->terms.push_back({"uhi_s", s_kms_, "K m/s", "daily mean global radiation / (rho c_p)"});
+            e->terms.push_back({"uhi_s", day.s_kms, "K m/s", "daily mean global radiation / (rho c_p)"});
             e->terms.push_back({"uhi_max", uhi_max, "K", "Theeuwes 2017: (2 - SVF - F_veg)(S DTR^3 / U)^(1/lambda)"});
         }
-        for (std::size_t h = 0; h < hours_.size(); ++h) {
-            const HourState& hs = hours_[h];
+        for (std::size_t h = 0; h < day.hours.size(); ++h) {
+            const HourState& hs = day.hours[h];
             const double ta = hs.ta_station_c + uhi_max * hs.uhi_factor;
             const auto tw = wetbulb_stull_c(ta, hs.rh_pct);
             if (!tw) return res;
@@ -502,7 +543,7 @@ private:
                                                 hs.diffuse_wm2, hs.elevation_deg, hs.sun.azimuth_deg)});
             }
         }
-        const double n = static_cast<double>(hours_.size());
+        const double n = static_cast<double>(day.hours.size());
         res.pet = static_cast<float>(pet_sum / n);
         res.pet_class = static_cast<float>(pet_class(res.pet));
         res.shade_pct = static_cast<float>(100.0 * shade_sum / n);
@@ -739,8 +780,8 @@ private:
     std::int64_t lattice_step(double cell) const {
         return std::max<std::int64_t>(1, std::llround(p_.number("uhi_lattice_spacing_m") / cell));
     }
-    Reach uhi_reach(double cell) const {
-        return window_reach(uhi_sector_, p_.number("uhi_upwind_m"), p_.number("uhi_side_m"), p_.number("uhi_downwind_m"),
+    Reach uhi_reach(const Day& day, double cell) const {
+        return window_reach(day.uhi_sector, p_.number("uhi_upwind_m"), p_.number("uhi_side_m"), p_.number("uhi_downwind_m"),
                             p_.number("uhi_calm_half_m"), cell);
     }
     // Quantised SVF and vegetation of one lattice point; false where either is nodata.
@@ -757,10 +798,11 @@ private:
         return true;
     }
 
-    UhiLattice uhi_lattice(const WindowData& wd, const Window& core, const GridSpec& grid, const SkyPatchRays& rays) const {
+    UhiLattice uhi_lattice(const WindowData& wd, const Window& core, const GridSpec& grid, const SkyPatchRays& rays,
+                           const Day& day) const {
         UhiLattice l;
         l.step = lattice_step(grid.cell_size_m);
-        l.reach = uhi_reach(grid.cell_size_m);
+        l.reach = uhi_reach(day, grid.cell_size_m);
         const auto c_lo = std::max<std::int64_t>(0, core.col0 - l.reach.west);
         const auto c_hi = std::min<std::int64_t>(grid.cols - 1, core.col_end() - 1 + l.reach.east);
         const auto r_lo = std::max<std::int64_t>(0, core.row0 - l.reach.north);
@@ -790,9 +832,10 @@ private:
     }
 
     std::pair<double, double> uhi_window_mean_reference(const WindowData& wd, std::int64_t col, std::int64_t row,
-                                                        const GridSpec& grid, const SkyPatchRays& rays) const {
+                                                        const GridSpec& grid, const SkyPatchRays& rays,
+                                                        const Day& day) const {
         const auto step = lattice_step(grid.cell_size_m);
-        const Reach reach = uhi_reach(grid.cell_size_m);
+        const Reach reach = uhi_reach(day, grid.cell_size_m);
         std::int64_t sums[3] = {0, 0, 0};
         for (std::int64_t r = std::max<std::int64_t>(0, row - reach.north); r <= std::min(grid.rows - 1, row + reach.south); ++r) {
             if (r % step != 0) continue;
@@ -849,6 +892,20 @@ private:
         return svf_cache_.insert_or_assign(key, std::move(tile)).first->second;
     }
 
+    // The station weather per sample: the parameters, or the rows of the weather table (hourly_weather_table).
+    HourlyWeather hourly_weather(const LayerStack* stack) const {
+        (void)stack;
+        return parameter_weather_;
+    }
+
+    // The position of the sun computation: latitude_deg / longitude_deg when given, else the grid centre.
+    void position(const LayerStack* stack, Day& day) const {
+        (void)stack;
+        day.latitude_deg = p_.number("latitude_deg");
+        day.longitude_deg = p_.number("longitude_deg");
+        day.position_source = "parameters";
+    }
+
     SkyPatchRays rays(double cell) const { return sky_patch_rays(patch_count_, cell, p_.number("svf_radius_m")); }
 
     Parameters p_;
@@ -860,13 +917,8 @@ private:
     // whose geometry near the tile is unchanged. Bitwise the same as recomputing.
     mutable std::mutex svf_mutex_;
     mutable std::map<SvfKey, std::shared_ptr<const SvfTile>> svf_cache_;
-    std::vector<HourState> hours_;
-    int sunrise_utc_h_ = 3;
-    int sunset_utc_h_ = 20;
-    Sector uhi_sector_ = kCalm;
-    double uhi_scale_k_ = 0.0;
-    double s_kms_ = 0.0;
-    bool sectors_used_[5] = {false, false, false, false, false};
+    std::vector<double> local_hours_;  // sample times of the window, local hours of the day
+    HourlyWeather parameter_weather_;  // the weather parameters, one value per sample
 };
 
 }  // namespace
