@@ -74,6 +74,9 @@ const IndicatorDescriptor& pet_descriptor() {
             choice_parameter("sampling", "'intervals': hourly intervals with the sun at their midpoints (default, heat-method.md "
                    "A.2); 'instants': the whole hours from start to end inclusive", "intervals", {"intervals", "instants"}),
             number_parameter("delta_t_s", "s", "TT - UT1 for the sun position", 68.0, -100.0, 200.0),
+            choice_parameter("weather", "'parameters': the hourly weather parameters below (default); 'table': the rows of the "
+                   "'weather' input (CSV: time, ta_c, rh_pct, wind_ms, wind_dir_deg, global_wm2; README)", "parameters",
+                   {"parameters", "table"}),
             number_list_parameter("temperature_c", "degC", "station air temperature at 1.5 m per hour (one value: all hours; "
                         "default the plugin's 1 July 2015 first hour, A.2)", {28.0}, -30.0, 50.0),
             number_list_parameter("rh_pct", "%", "relative humidity per hour (Stull domain 5-99 %)", {48.0}, 5.0, 99.0),
@@ -302,6 +305,7 @@ public:
     [[nodiscard]] std::vector<std::string> inputs() const override {
         std::vector<std::string> names{std::string(layer::dsm), std::string(layer::dem), std::string(layer::canopy_height),
                                        std::string(layer::canopy_fraction)};
+        if (p_.choice("weather") == "table") names.emplace_back("weather");
         for (const auto& c : landcover_classes()) names.push_back(layer::landcover_fraction(c));
         return names;
     }
@@ -892,10 +896,75 @@ private:
         return svf_cache_.insert_or_assign(key, std::move(tile)).first->second;
     }
 
-    // The station weather per sample: the parameters, or the rows of the weather table (hourly_weather_table).
+    // The station weather per sample: the parameters, or the rows of the weather table. Without a stack (when the
+    // batch is planned) the table is not known yet and the parameters stand in.
     HourlyWeather hourly_weather(const LayerStack* stack) const {
-        (void)stack;
-        return parameter_weather_;
+        if (p_.choice("weather") != "table" || !stack) return parameter_weather_;
+        if (!stack->has_features("weather")) {
+            throw DataError("heat.pet: weather: table reads the 'weather' input, but there is none: add a CSV with the "
+                            "columns time, ta_c, rh_pct, wind_ms, global_wm2 (and optionally wind_dir_deg)");
+        }
+        const FeatureSet& table = stack->features("weather");
+        // Rows by the instant (Julian day, UTC) their time stands for: the end of their hourly interval.
+        std::vector<std::pair<double, const Feature*>> rows;
+        for (const auto& f : table.features) {
+            const auto text = f.text("time");
+            std::string why;
+            const auto t = text ? parse_iso8601(*text, &why) : std::nullopt;
+            if (!t) {
+                throw DataError(fmt::format("heat.pet: weather {} row {}: time '{}' {}", f.source, f.id, text.value_or(""),
+                                            text ? why : "is missing (column 'time')"));
+            }
+            rows.emplace_back(t->julian_day_utc(), &f);
+        }
+        constexpr double kSecond = 1.0 / 86400.0;
+        const double offset = p_.number("utc_offset_h");
+        const bool intervals = p_.choice("sampling") == "intervals";
+        HourlyWeather w;
+        w.source = fmt::format("the weather table{}", table.features.empty() ? "" : " " + table.features.front().source);
+        const auto& dd_param = p_.numbers("wind_direction_deg");
+        for (std::size_t i = 0; i < local_hours_.size(); ++i) {
+            // An interval's values are labelled by its end (KNMI and UMEP/SUEWS hour labels), an instant's by itself.
+            const double local = intervals ? local_hours_[i] + 0.5 : local_hours_[i];
+            const double jd = julian_day(static_cast<int>(p_.number("year")), static_cast<int>(p_.number("month")),
+                                         static_cast<int>(p_.number("day")), 0, 0, local * 3600.0, offset);
+            const Feature* row = nullptr;
+            for (const auto& [t, f] : rows) {
+                if (std::abs(t - jd) >= 0.5 * kSecond) continue;
+                if (row) {
+                    throw DataError(fmt::format("heat.pet: weather {}: rows {} and {} are both for {:.2f} h local time",
+                                                f->source, row->id, f->id, local));
+                }
+                row = f;
+            }
+            if (!row) {
+                const int minutes = static_cast<int>(std::lround(local * 60.0));
+                throw DataError(fmt::format("heat.pet: weather {}: no row for {:04}-{:02}-{:02}T{:02}:{:02}:00{:+03}:{:02} (the {} "
+                                            "of the sample at {:.1f} h local time)",
+                                            w.source, static_cast<int>(p_.number("year")), static_cast<int>(p_.number("month")),
+                                            static_cast<int>(p_.number("day")), minutes / 60, minutes % 60,
+                                            static_cast<int>(offset), static_cast<int>(std::lround(std::abs(offset) * 60.0)) % 60,
+                                            intervals ? "end of the hourly interval" : "instant", local_hours_[i]));
+            }
+            const auto value = [&](const char* column, double lo, double hi, std::optional<double> fallback) {
+                const auto v = row->number(column);
+                if (!v) {
+                    if (fallback) return *fallback;
+                    throw DataError(fmt::format("heat.pet: weather {} row {}: no number in column '{}'", row->source, row->id, column));
+                }
+                if (*v < lo || *v > hi) {
+                    throw DataError(fmt::format("heat.pet: weather {} row {}: {} = {} is outside [{}, {}]", row->source, row->id,
+                                                column, *v, lo, hi));
+                }
+                return *v;
+            };
+            w.ta_c.push_back(value("ta_c", -30.0, 50.0, std::nullopt));
+            w.rh_pct.push_back(value("rh_pct", 5.0, 99.0, std::nullopt));
+            w.wind_ms.push_back(value("wind_ms", 0.0, 40.0, std::nullopt));
+            w.global_wm2.push_back(value("global_wm2", 0.0, 1400.0, std::nullopt));
+            w.wind_from_deg.push_back(value("wind_dir_deg", 0.0, 360.0, dd_param.size() == 1 ? dd_param[0] : dd_param[i]));
+        }
+        return w;
     }
 
     // The position of the sun computation: latitude_deg / longitude_deg when given, else the grid centre.

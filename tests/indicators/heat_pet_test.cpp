@@ -4,6 +4,8 @@
 #include <cstring>
 #include <optional>
 
+#include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "areatwin/engine/errors.hpp"
@@ -234,6 +236,97 @@ TEST(HeatPet, SvfReuseAcrossScenariosEqualsFreshComputation) {
                 << "output " << k;
         }
     }
+}
+
+
+// A weather table: one row per hour, labelled by the end of the hourly interval, in the given zone.
+std::shared_ptr<const FeatureSet> weather_table(const std::vector<std::string>& times, const std::vector<double>& ta,
+                                                const std::vector<double>& rh, const std::vector<double>& ff,
+                                                const std::vector<double>& dd, const std::vector<double>& q) {
+    auto t = std::make_shared<FeatureSet>();
+    t->role = "weather";
+    for (std::size_t i = 0; i < times.size(); ++i) {
+        Feature f;
+        f.id = static_cast<std::int64_t>(i + 1);
+        f.source = "weather.csv:weather";
+        f.attributes["time"] = times[i];
+        f.attributes["ta_c"] = ta[i];
+        f.attributes["rh_pct"] = rh[i];
+        f.attributes["wind_ms"] = ff[i];
+        if (!dd.empty()) f.attributes["wind_dir_deg"] = dd[i];
+        f.attributes["global_wm2"] = std::to_string(q[i]);  // numbers may also arrive as text from a CSV
+        t->features.push_back(std::move(f));
+    }
+    return t;
+}
+
+// The weather table gives exactly the result of the same values as hourly parameter lists (repeated values
+// included), whichever zone its times are written in; rows outside the window are ignored.
+TEST(HeatPet, WeatherTableEqualsHourlyParameterLists) {
+    auto s = open_scene(40, 40, 2.0, 0.0f);
+    for (std::int64_t r = 20; r < 26; ++r)
+        for (std::int64_t c = 10; c < 20; ++c) s.dsm.at(c, r) = 13.0f;
+    const std::vector<double> ta{28, 28, 29, 30, 30, 29}, rh{48, 48, 45, 40, 40, 42}, ff{6, 6, 5, 1, 4, 4},
+        dd{100, 100, 180, 180, 270, 270}, q{794, 760, 700, 600, 480, 340};
+    std::map<std::string, RawValue> lists{{"temperature_c", {ta, "t"}}, {"rh_pct", {rh, "t"}}, {"wind_speed_ms", {ff, "t"}},
+                                          {"wind_direction_deg", {dd, "t"}}, {"global_radiation_wm2", {q, "t"}}};
+    const auto by_parameters = run(s.stack(), lists);
+    // Intervals 12-13 ... 17-18 CEST end at 13 ... 18 CEST = 11 ... 16 UTC.
+    std::vector<std::string> utc, cest;
+    for (int h = 11; h <= 16; ++h) utc.push_back(fmt::format("2015-07-01T{:02}:00:00Z", h));
+    for (int h = 13; h <= 18; ++h) cest.push_back(fmt::format("2015-07-01T{:02}:00+02:00", h));
+    auto with_extra = [](std::vector<std::string> t, std::vector<double> v, double extra) {
+        t.insert(t.begin(), "2015-07-01T10:00:00Z");  // the interval before the window: not read
+        v.insert(v.begin(), extra);
+        return std::make_pair(t, v);
+    };
+    for (const auto* times : {&utc, &cest}) {
+        auto st = s.stack();
+        const auto [t, ta2] = with_extra(*times, ta, 45.0);
+        const auto pad = [](std::vector<double> v) { v.insert(v.begin(), v.front()); return v; };
+        st.set_features("weather", weather_table(t, ta2, pad(rh), pad(ff), pad(dd), pad(q)));
+        const auto by_table = run(st, {{"weather", {std::string("table"), "t"}}});
+        for (std::size_t k = 0; k < by_table.size(); ++k) {
+            ASSERT_EQ(std::memcmp(by_table[k].values().data(), by_parameters[k].values().data(),
+                                  by_table[k].values().size() * sizeof(float)), 0) << "output " << k;
+        }
+    }
+    // Without wind_dir_deg the direction parameter stands in.
+    auto st = s.stack();
+    st.set_features("weather", weather_table(utc, ta, rh, ff, {}, q));
+    const auto no_dir = run(st, {{"weather", {std::string("table"), "t"}}, {"wind_direction_deg", {dd, "t"}}});
+    EXPECT_EQ(std::memcmp(no_dir[0].values().data(), by_parameters[0].values().data(), no_dir[0].values().size() * sizeof(float)), 0);
+}
+
+TEST(HeatPet, WeatherTableErrorsNameTheRowAndTheTime) {
+    const auto s = open_scene(10, 10, 2.0, 0.0f);
+    const std::vector<double> v6(6, 28.0), rh(6, 50.0), ff(6, 3.0), q(6, 500.0);
+    std::vector<std::string> utc;
+    for (int h = 11; h <= 16; ++h) utc.push_back(fmt::format("2015-07-01T{:02}:00:00Z", h));
+    const auto error_of = [&](std::shared_ptr<const FeatureSet> table) {
+        auto st = s.stack();
+        if (table) st.set_features("weather", std::move(table));
+        try {
+            (void)run(st, {{"weather", {std::string("table"), "t"}}});
+        } catch (const DataError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_THAT(error_of(nullptr), testing::HasSubstr("'weather' input"));
+    auto missing = utc;
+    missing[3] = "2015-07-02T14:00:00Z";
+    EXPECT_THAT(error_of(weather_table(missing, v6, rh, ff, {}, q)), testing::HasSubstr("no row for 2015-07-01T16:00:00+02:00"));
+    auto no_zone = utc;
+    no_zone[2] = "2015-07-01T13:00:00";
+    EXPECT_THAT(error_of(weather_table(no_zone, v6, rh, ff, {}, q)), testing::HasSubstr("row 3: time '2015-07-01T13:00:00' needs a time zone"));
+    auto hot = v6;
+    hot[1] = 61.0;
+    EXPECT_THAT(error_of(weather_table(utc, hot, rh, ff, {}, q)), testing::HasSubstr("row 2: ta_c = 61 is outside [-30, 50]"));
+    auto twice = utc;
+    twice[1] = twice[0];
+    twice[0] = "2015-07-01T13:00:00+02:00";  // the same instant as row 2
+    EXPECT_THAT(error_of(weather_table(twice, v6, rh, ff, {}, q)), testing::HasSubstr("rows 1 and 2 are both"));
 }
 
 }  // namespace
