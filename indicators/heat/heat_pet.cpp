@@ -53,18 +53,21 @@ const IndicatorDescriptor& pet_descriptor() {
         "official national map's production code (heat-method.md F.4).",
         "Afternoon, sunny summer conditions in the Netherlands (the regression was fitted to RayMan PET for Dutch "
         "conditions); 0.5-5 m cells (the official map uses 1 m; at coarser cells shadows and SVF are smoothed "
-        "away); one sun position for the whole grid (latitude/longitude parameters), adequate for grids of a few km "
+        "away); one sun position for the whole grid (its centre or the latitude/longitude parameters), adequate for grids of a few km "
         "(heat-method.md C.4).",
         "Weather is one station for the whole grid. Shade is binary per hour (buildings, terrain, tree crowns with "
         "the pergola rule, and cells under trees of at least min_tree_height_m); canopy_transmissivity > 0 blends "
         "sun and shade PET in tree shade. Trees are opaque for the SVF. A cell's observer stands on its solid "
-        "surface (ground or roof). The grid position is latitude_deg/longitude_deg (default the centre of the "
-        "Netherlands, 52.1 N 5.18 E), not converted from the grid CRS. A single global radiation value is read as "
+        "surface (ground or roof). The sun is computed at latitude_deg/longitude_deg when given, otherwise at the "
+        "grid centre converted with PROJ to WGS 84 (without a loaded grid: 52.1 N 5.18 E). The window is local time "
+        "with utc_offset_h; weather-table times carry their zone and label the end of their hour. A single global radiation value is read as "
         "the value at reference_sun_elevation_deg and scaled with sin(elevation) per hour. UHI window means of SVF "
         "and vegetation are taken on a lattice of uhi_lattice_spacing_m.",
         {
-            number_parameter("latitude_deg", "deg", "latitude of the grid centre (default: centre of the Netherlands)", 52.1, -90.0, 90.0),
-            number_parameter("longitude_deg", "deg", "longitude of the grid centre, east positive", 5.18, -180.0, 180.0),
+            number_parameter("latitude_deg", "deg", "latitude of the sun computation (not given: the grid centre converted "
+                   "with PROJ; without a loaded grid 52.1, the centre of the Netherlands)", 52.1, -90.0, 90.0),
+            number_parameter("longitude_deg", "deg", "longitude of the sun computation, east positive (not given: the grid "
+                   "centre; without a loaded grid 5.18)", 5.18, -180.0, 180.0),
             number_parameter("year", "", "year of the day (standard day 1 July 2015, heat-method.md A.2)", 2015, 1900, 2100),
             number_parameter("month", "", "month of the day", 7, 1, 12),
             number_parameter("day", "", "day of the month", 1, 1, 31),
@@ -119,6 +122,46 @@ const IndicatorDescriptor& pet_descriptor() {
         },
     };
     return d;
+}
+
+// QGIS classes of the PET maps: the nine Western-European PET classes of heat-method.md A.13 with their Dutch
+// labels (RIVM Briefrapport 2019-0008 via the BPiKA dashboard) and the English stress grade. The colours are
+// ours (blue for cold stress, green for comfortable, yellow to dark red for heat stress); the Klimaateffectatlas
+// legend was not read (A.13).
+struct PetClassStyle {
+    double lower_c;
+    const char* colour;
+    const char* range;
+};
+constexpr PetClassStyle kPetClassStyles[9] = {
+    {-100.0, "#2c7bb6", "< 4"}, {4.0, "#5b9ccb", "4-8"},    {8.0, "#8fc0dd", "8-13"},
+    {13.0, "#c4e2ec", "13-18"}, {18.0, "#b8e186", "18-23"}, {23.0, "#ffffbf", "23-29"},
+    {29.0, "#fdae61", "29-35"}, {35.0, "#e34a33", "35-41"}, {41.0, "#a50026", "> 41"},
+};
+std::string pet_class_legend(int k) {
+    return fmt::format("{} degC: {} ({})", kPetClassStyles[k - 1].range, pet_class_label_nl(k), pet_class_label_en(k));
+}
+// heat_pet in degC: class k from its lower bound (QGIS puts a value exactly on a bound into the class below).
+std::vector<StyleClass> pet_style_classes() {
+    std::vector<StyleClass> c;
+    for (int k = 1; k <= 9; ++k) c.push_back({kPetClassStyles[k - 1].lower_c, kPetClassStyles[k - 1].colour, pet_class_legend(k)});
+    return c;
+}
+// heat_pet_class holds the class numbers 1-9: class k covers [k - 0.5, k + 0.5) so that k is drawn as k.
+std::vector<StyleClass> pet_class_number_style_classes() {
+    std::vector<StyleClass> c;
+    for (int k = 1; k <= 9; ++k) {
+        c.push_back({k - 0.5, kPetClassStyles[k - 1].colour, fmt::format("{}: {}", k, pet_class_legend(k))});
+    }
+    return c;
+}
+// Shade shares in 20 % steps, from sun (light yellow) to shade all afternoon (dark blue).
+std::vector<StyleClass> shade_style_classes() {
+    return {{0.0, "#ffffcc", "0-20 % of the afternoon in shade"},
+            {20.0, "#c7e9b4", "20-40 %"},
+            {40.0, "#7fcdbb", "40-60 %"},
+            {60.0, "#2c7fb8", "60-80 %"},
+            {80.0, "#253494", "80-100 %"}};
 }
 
 enum Sector { kNorth = 0, kEast = 1, kSouth = 2, kWest = 3, kCalm = 4 };
@@ -306,6 +349,9 @@ public:
         std::vector<std::string> names{std::string(layer::dsm), std::string(layer::dem), std::string(layer::canopy_height),
                                        std::string(layer::canopy_fraction)};
         if (p_.choice("weather") == "table") names.emplace_back("weather");
+        // The sun position follows the grid centre unless the batch gives it.
+        if (!p_.was_given("latitude_deg")) names.emplace_back("grid.center_lat_deg");
+        if (!p_.was_given("longitude_deg")) names.emplace_back("grid.center_lon_deg");
         for (const auto& c : landcover_classes()) names.push_back(layer::landcover_fraction(c));
         return names;
     }
@@ -320,15 +366,17 @@ public:
 
     [[nodiscard]] std::vector<OutputSpec> outputs() const override {
         std::vector<OutputSpec> o{
-            {"heat_pet", "degC", "mean PET over the afternoon window (DPRA regression)", {35.0, 41.0}, "heat", 20.0, 50.0},
+            {"heat_pet", "degC", "mean PET over the afternoon window (DPRA regression)", {35.0, 41.0}, "heat", 20.0, 50.0,
+             pet_style_classes()},
             {"heat_pet_class", "class", "PET class 1-9 (heat-method.md A.13; 7 warm / matige warmtestress, 8 heet / grote "
-             "warmtestress, 9 zeer heet / extreme warmtestress)", {}, "heat", 1.0, 9.0},
-            {"heat_shade_share", "%", "share of the afternoon window in shade", {}, "diverging", 0.0, 100.0},
+             "warmtestress, 9 zeer heet / extreme warmtestress)", {}, "heat", 1.0, 9.0, pet_class_number_style_classes()},
+            {"heat_shade_share", "%", "share of the afternoon window in shade", {}, "diverging", 0.0, 100.0,
+             shade_style_classes()},
             {"heat_svf", "1", "sky view factor (153 patches, trees opaque)", {}, "green", 0.0, 1.0},
             {"heat_public_shade_pct", "%", "share of the afternoon window in shade on public outdoor cells (land cover "
              "building and water below 50 % together, solid surface less than obstacle_min_height_m above the ground); "
              "no value elsewhere, so its per-area mean is the share of public space in shade",
-             {}, "diverging", 0.0, 100.0},
+             {}, "diverging", 0.0, 100.0, shade_style_classes()},
         };
         if (svf_buildings_) {
             o.push_back({"heat_svf_buildings", "1", "sky view factor of terrain and buildings only (trees transparent)", {},
@@ -968,11 +1016,23 @@ private:
     }
 
     // The position of the sun computation: latitude_deg / longitude_deg when given, else the grid centre.
+    // Each coordinate separately: the parameter when the batch gives it, else the grid centre the loader
+    // converted with PROJ (stack scalars), else the parameter's default (stacks built without the loader).
     void position(const LayerStack* stack, Day& day) const {
-        (void)stack;
-        day.latitude_deg = p_.number("latitude_deg");
-        day.longitude_deg = p_.number("longitude_deg");
-        day.position_source = "parameters";
+        std::string sources[2];
+        double* values[2] = {&day.latitude_deg, &day.longitude_deg};
+        const char* params[2] = {"latitude_deg", "longitude_deg"};
+        const char* scalars[2] = {"grid.center_lat_deg", "grid.center_lon_deg"};
+        for (int k = 0; k < 2; ++k) {
+            if (!p_.was_given(params[k]) && stack && stack->has_scalar(scalars[k])) {
+                *values[k] = stack->scalar(scalars[k]);
+                sources[k] = "grid centre";
+            } else {
+                *values[k] = p_.number(params[k]);
+                sources[k] = p_.was_given(params[k]) ? "parameter" : "default";
+            }
+        }
+        day.position_source = sources[0] == sources[1] ? sources[0] : fmt::format("latitude: {}, longitude: {}", sources[0], sources[1]);
     }
 
     SkyPatchRays rays(double cell) const { return sky_patch_rays(patch_count_, cell, p_.number("svf_radius_m")); }

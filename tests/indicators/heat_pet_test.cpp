@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // heat.pet on synthetic scenes: invariants and physical properties (heat-method.md sections A and E).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -327,6 +328,62 @@ TEST(HeatPet, WeatherTableErrorsNameTheRowAndTheTime) {
     twice[1] = twice[0];
     twice[0] = "2015-07-01T13:00:00+02:00";  // the same instant as row 2
     EXPECT_THAT(error_of(weather_table(twice, v6, rh, ff, {}, q)), testing::HasSubstr("rows 1 and 2 are both"));
+}
+
+
+// Without latitude_deg / longitude_deg the sun is computed at the grid centre the loader put into the stack
+// (grid.center_lat_deg / grid.center_lon_deg); a parameter the batch gives wins, coordinate by coordinate.
+TEST(HeatPet, SunPositionFollowsTheGridCentreUnlessGiven) {
+    auto s = open_scene(40, 40, 2.0, 0.0f);
+    for (std::int64_t r = 15; r < 25; ++r)
+        for (std::int64_t c = 15; c < 25; ++c) s.dsm.at(c, r) = 21.0f;
+    auto at_centre = s.stack();
+    at_centre.set_scalar("grid.center_lat_deg", 57.70);
+    at_centre.set_scalar("grid.center_lon_deg", 11.96);
+    const auto from_grid = run(at_centre);
+    const auto explicit_same = run(s.stack(), {{"latitude_deg", {57.70, "t"}}, {"longitude_deg", {11.96, "t"}}});
+    const auto defaults = run(s.stack());
+    const auto explicit_wins = run(at_centre, {{"latitude_deg", {52.1, "t"}}, {"longitude_deg", {5.18, "t"}}});
+    const auto lat_only = run(at_centre, {{"latitude_deg", {52.1, "t"}}});
+    const auto lat_only_ref = run(s.stack(), {{"latitude_deg", {52.1, "t"}}, {"longitude_deg", {11.96, "t"}}});
+    const auto same = [](const Raster& a, const Raster& b) {
+        return std::memcmp(a.values().data(), b.values().data(), a.values().size() * sizeof(float)) == 0;
+    };
+    EXPECT_TRUE(same(from_grid[0], explicit_same[0]));
+    EXPECT_TRUE(same(explicit_wins[0], defaults[0]));
+    EXPECT_TRUE(same(lat_only[0], lat_only_ref[0]));
+    EXPECT_FALSE(same(from_grid[0], defaults[0]));  // 5.6 deg further north: a longer shadow, another PET map
+    // The reuse key of a run includes the grid centre only when it is used.
+    const auto& heat = indicators::builtin_registry().get("heat.pet");
+    const auto uses = [](const std::vector<std::string>& v, const char* n) { return std::find(v.begin(), v.end(), n) != v.end(); };
+    EXPECT_TRUE(uses(heat.configure({})->inputs(), "grid.center_lat_deg"));
+    EXPECT_FALSE(uses(heat.configure({{"latitude_deg", {52.0, "t"}}})->inputs(), "grid.center_lat_deg"));
+    EXPECT_TRUE(uses(heat.configure({{"weather", {std::string("table"), "t"}}})->inputs(), "weather"));
+}
+
+// QGIS styles: the nine PET classes of heat-method.md A.13 with their Dutch labels on heat_pet (bounds in degC)
+// and on heat_pet_class (k drawn as class k), the 20 % shade classes on both shade outputs.
+TEST(HeatPet, StylesUseThePetClassesWithDutchLabels) {
+    const auto outputs = indicators::builtin_registry().get("heat.pet").configure({})->outputs();
+    ASSERT_EQ(outputs.size(), 5u);
+    const auto& pet = outputs[0].classes;
+    ASSERT_EQ(pet.size(), 9u);
+    const double bounds[8] = {4, 8, 13, 18, 23, 29, 35, 41};
+    for (int k = 1; k < 9; ++k) EXPECT_EQ(pet[static_cast<std::size_t>(k)].lower, bounds[k - 1]);
+    EXPECT_THAT(pet[6].label, testing::HasSubstr("29-35 degC: warm / matige warmtestress"));
+    EXPECT_THAT(pet[7].label, testing::HasSubstr("heet / grote warmtestress"));
+    EXPECT_THAT(pet[8].label, testing::HasSubstr("zeer heet / extreme warmtestress"));
+    const auto& cls = outputs[1].classes;
+    ASSERT_EQ(cls.size(), 9u);
+    for (int k = 1; k <= 9; ++k) {
+        EXPECT_EQ(cls[static_cast<std::size_t>(k - 1)].lower, k - 0.5);
+        EXPECT_EQ(cls[static_cast<std::size_t>(k - 1)].colour, pet[static_cast<std::size_t>(k - 1)].colour);
+    }
+    for (std::size_t o : {2u, 4u}) {
+        ASSERT_EQ(outputs[o].classes.size(), 5u) << outputs[o].name;
+        EXPECT_EQ(outputs[o].classes[0].lower, 0.0);
+        EXPECT_EQ(outputs[o].classes[4].lower, 80.0);
+    }
 }
 
 }  // namespace
