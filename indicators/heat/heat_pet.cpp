@@ -139,7 +139,7 @@ constexpr PetClassStyle kPetClassStyles[9] = {
     {29.0, "#fdae61", "29-35"}, {35.0, "#e34a33", "35-41"}, {41.0, "#a50026", "> 41"},
 };
 std::string pet_class_legend(int k) {
-    return fmt::format("{} degC: {} ({})", kPetClassStyles[k - 1].range, pet_class_label_nl(k), pet_class_label_en(k));
+    return fmt::format("{} °C: {} ({})", kPetClassStyles[k - 1].range, pet_class_label_nl(k), pet_class_label_en(k));
 }
 // heat_pet in degC: class k from its lower bound (QGIS puts a value exactly on a bound into the class below).
 std::vector<StyleClass> pet_style_classes() {

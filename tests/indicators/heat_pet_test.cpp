@@ -370,7 +370,7 @@ TEST(HeatPet, StylesUseThePetClassesWithDutchLabels) {
     ASSERT_EQ(pet.size(), 9u);
     const double bounds[8] = {4, 8, 13, 18, 23, 29, 35, 41};
     for (int k = 1; k < 9; ++k) EXPECT_EQ(pet[static_cast<std::size_t>(k)].lower, bounds[k - 1]);
-    EXPECT_THAT(pet[6].label, testing::HasSubstr("29-35 degC: warm / matige warmtestress"));
+    EXPECT_THAT(pet[6].label, testing::HasSubstr("29-35 °C: warm / matige warmtestress"));
     EXPECT_THAT(pet[7].label, testing::HasSubstr("heet / grote warmtestress"));
     EXPECT_THAT(pet[8].label, testing::HasSubstr("zeer heet / extreme warmtestress"));
     const auto& cls = outputs[1].classes;
