@@ -53,6 +53,14 @@ double peak_rss_bytes() {
     return static_cast<double>(u.ru_maxrss) * 1024.0;
 }
 
+// CPU seconds (user + system) of all threads of the process so far: with the machine shared, the CPU time a
+// kernel needs is steadier than its wall time.
+double process_cpu_s() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 // Writes floats as raw little-endian Float32, row-major, for bench/heat_svf_vs_saga.py.
 void dump_f32(const std::string& path, const std::vector<float>& v) {
     std::ofstream f(path, std::ios::binary);
@@ -69,6 +77,7 @@ void BM_HeatSvf153(benchmark::State& state) {
     const auto rays = sky_patch_rays(153, 1.0, 100.0);
     std::vector<float> out(static_cast<std::size_t>(side * side));
     constexpr std::int64_t kRowsPerTask = 50;
+    const double cpu0 = process_cpu_s();
     for (auto _ : state) {
         tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, side, kRowsPerTask), [&](const tbb::blocked_range<std::int64_t>& rr) {
             std::vector<float> part;
@@ -80,6 +89,7 @@ void BM_HeatSvf153(benchmark::State& state) {
     }
     state.counters["Mcells/s"] = benchmark::Counter(static_cast<double>(side * side) / 1e6, benchmark::Counter::kIsIterationInvariantRate);
     const double tasks = static_cast<double>(tbb::this_task_arena::max_concurrency());
+    state.counters["process_cpu_s"] = (process_cpu_s() - cpu0) / static_cast<double>(state.iterations());
     state.counters["mask_scratch_MB"] = tasks * static_cast<double>(sky_view_factor_scratch_bytes(side, false)) / 1e6;
     state.counters["surfaces_MB"] = 4.0 * static_cast<double>(side * side) * sizeof(float) / 1e6;
     state.counters["peak_rss_MB"] = peak_rss_bytes() / 1e6;
@@ -176,11 +186,13 @@ void BM_HeatPetTierA(benchmark::State& state) {
     const auto side = state.range(0);
     const auto& st = pet_stack(side);
     const auto model = indicators::builtin_registry().get("heat.pet").configure({});
+    const double cpu0 = process_cpu_s();
     for (auto _ : state) {
         auto out = run_indicator(*model, st, {2, 1024, {}});
         benchmark::DoNotOptimize(out.data());
     }
     state.counters["Mcells"] = static_cast<double>(side * side) / 1e6;
+    state.counters["process_cpu_s"] = (process_cpu_s() - cpu0) / static_cast<double>(state.iterations());
     state.counters["peak_rss_MB"] = peak_rss_bytes() / 1e6;
 }
 BENCHMARK(BM_HeatPetTierA)->Arg(2000)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
