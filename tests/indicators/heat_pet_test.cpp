@@ -386,5 +386,36 @@ TEST(HeatPet, StylesUseThePetClassesWithDutchLabels) {
     }
 }
 
+
+// The optional outputs and the weather table keep the results bitwise the same for any tile size and thread
+// count (the conformance suite covers the defaults).
+TEST(HeatPet, OptionalOutputsAreBitwiseIdenticalForAnyTileAndThreads) {
+    auto s = open_scene(50, 44, 2.0, 0.0f);
+    for (std::int64_t r = 10; r < 18; ++r)
+        for (std::int64_t c = 12; c < 30; ++c) s.dsm.at(c, r) = 17.0f;
+    for (std::int64_t r = 25; r < 31; ++r)
+        for (std::int64_t c = 20; c < 26; ++c) {
+            s.canopy.at(c, r) = 9.0f;
+            s.crowns.at(c, r) = 1.0f;
+            s.dsm.at(c, r) = 10.0f;
+        }
+    auto st = s.stack();
+    std::vector<std::string> utc;
+    for (int h = 11; h <= 16; ++h) utc.push_back(fmt::format("2015-07-01T{:02}:00:00Z", h));
+    st.set_features("weather", weather_table(utc, {28, 29, 30, 30, 29, 28}, {50, 48, 45, 45, 47, 50}, {3, 3, 1, 1, 4, 4},
+                                             {200, 200, 220, 240, 250, 260}, {780, 760, 700, 600, 480, 340}));
+    const auto model = indicators::builtin_registry().get("heat.pet").configure(
+        {{"svf_buildings", {std::string("yes"), "t"}}, {"weather", {std::string("table"), "t"}}});
+    const auto ref = run_indicator(*model, st, {1, 1024, {}});
+    ASSERT_EQ(ref.size(), 6u);
+    for (const auto& [threads, tile] : std::vector<std::pair<int, std::int64_t>>{{2, 7}, {2, 16}, {1, 23}}) {
+        const auto out = run_indicator(*model, st, {threads, tile, {}});
+        for (std::size_t k = 0; k < ref.size(); ++k) {
+            ASSERT_EQ(std::memcmp(out[k].values().data(), ref[k].values().data(), ref[k].values().size() * sizeof(float)), 0)
+                << "output " << k << " threads " << threads << " tile " << tile;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace areatwin
