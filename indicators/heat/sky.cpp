@@ -209,13 +209,17 @@ void svf_rows(const SurfaceWindow& s, const Window& region, const SkyPatchRays& 
                 const auto src = s.index(region.col0 + st.dc, src_row);
                 const float* sz = s.sky_blocker.data() + src;
                 const float dz = st.dz_m;
-                for (std::int64_t c = c_begin; c < c_end; ++c) {
-                    hit[static_cast<std::size_t>(c)] |= static_cast<std::uint8_t>(sz[c] - dz > z[c]);
-                }
                 if constexpr (kBuildings) {
+                    // One loop for both surfaces, so the observer heights are read once per step.
                     const float* so = s.solid.data() + src;
                     for (std::int64_t c = c_begin; c < c_end; ++c) {
-                        hit_b[static_cast<std::size_t>(c)] |= static_cast<std::uint8_t>(so[c] - dz > z[c]);
+                        const auto k = static_cast<std::size_t>(c);
+                        hit[k] |= static_cast<std::uint8_t>(sz[c] - dz > z[c]);
+                        hit_b[k] |= static_cast<std::uint8_t>(so[c] - dz > z[c]);
+                    }
+                } else {
+                    for (std::int64_t c = c_begin; c < c_end; ++c) {
+                        hit[static_cast<std::size_t>(c)] |= static_cast<std::uint8_t>(sz[c] - dz > z[c]);
                     }
                 }
             }
