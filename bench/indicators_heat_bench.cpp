@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // heat family: sky view factor (153 patches) and shadow casting on a 1000 x 1000 synthetic city at 1 m,
 // and heat.pet (tier A) over 4 Mcells through the executor.
+#include <sys/resource.h>
+
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include "areatwin/engine/executor.hpp"
 #include "areatwin/engine/layer_stack.hpp"
@@ -38,14 +46,40 @@ SurfaceWindow city_surface(std::int64_t side) {
     return s;
 }
 
-// SVF over the whole grid, rows split over the available threads (the kernel is per row).
+// Peak resident set of the process so far, in bytes (Linux ru_maxrss is in kB).
+double peak_rss_bytes() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_maxrss) * 1024.0;
+}
+
+// CPU seconds (user + system) of all threads of the process so far: with the machine shared, the CPU time a
+// kernel needs is steadier than its wall time.
+double process_cpu_s() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+// Writes floats as raw little-endian Float32, row-major, for bench/heat_svf_vs_saga.py.
+void dump_f32(const std::string& path, const std::vector<float>& v) {
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
+}
+
+// SVF over the whole grid, rows split over the available threads (the kernel is per row). Counters: the
+// scratch the kernel holds for its directional tests (one row of weight sums and hit masks per task; no
+// per-patch masks are kept) and the process's peak resident set. With AREATWIN_HEAT_SVF_DUMP set to a folder,
+// the DSM and the SVF are written there as raw Float32 (outside the timed loop) for the SAGA comparison.
 void BM_HeatSvf153(benchmark::State& state) {
     const auto side = state.range(0);
     const auto s = city_surface(side);
     const auto rays = sky_patch_rays(153, 1.0, 100.0);
     std::vector<float> out(static_cast<std::size_t>(side * side));
+    constexpr std::int64_t kRowsPerTask = 50;
+    const double cpu0 = process_cpu_s();
     for (auto _ : state) {
-        tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, side, 50), [&](const tbb::blocked_range<std::int64_t>& rr) {
+        tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, side, kRowsPerTask), [&](const tbb::blocked_range<std::int64_t>& rr) {
             std::vector<float> part;
             const Window region{0, rr.begin(), side, rr.end() - rr.begin()};
             sky_view_factor(s, region, rays, part);
@@ -54,8 +88,47 @@ void BM_HeatSvf153(benchmark::State& state) {
         benchmark::DoNotOptimize(out.data());
     }
     state.counters["Mcells/s"] = benchmark::Counter(static_cast<double>(side * side) / 1e6, benchmark::Counter::kIsIterationInvariantRate);
+    const double tasks = static_cast<double>(tbb::this_task_arena::max_concurrency());
+    state.counters["process_cpu_s"] = (process_cpu_s() - cpu0) / static_cast<double>(state.iterations());
+    state.counters["mask_scratch_MB"] = tasks * static_cast<double>(sky_view_factor_scratch_bytes(side, false)) / 1e6;
+    state.counters["surfaces_MB"] = 4.0 * static_cast<double>(side * side) * sizeof(float) / 1e6;
+    state.counters["peak_rss_MB"] = peak_rss_bytes() / 1e6;
+    if (const char* dir = std::getenv("AREATWIN_HEAT_SVF_DUMP")) {
+        dump_f32(std::string(dir) + "/dsm.f32", s.solid);
+        dump_f32(std::string(dir) + "/svf.f32", out);
+    }
 }
 BENCHMARK(BM_HeatSvf153)->Arg(1000)->Unit(benchmark::kSecond)->UseRealTime();
+
+// Both SVFs (trees opaque and buildings only) in one pass, on the city with street trees of pet_stack.
+void BM_HeatSvf153WithBuildingsOnly(benchmark::State& state) {
+    const auto side = state.range(0);
+    auto s = city_surface(side);
+    s.canopy_top.assign(s.solid.size(), std::numeric_limits<float>::quiet_NaN());
+    s.canopy_base.assign(s.solid.size(), std::numeric_limits<float>::quiet_NaN());
+    for (std::int64_t r = 0; r < side; ++r)
+        for (std::int64_t c = 0; c < side; ++c)
+            if (building_height(c, r) == 0.0f && (c % 40) >= 2 && (c % 40) < 6 && (r / 40) % 2 == 0) {
+                s.canopy_top[s.index(c, r)] = 11.0f;
+                s.canopy_base[s.index(c, r)] = 3.5f;
+            }
+    s.finish();
+    const auto rays = sky_patch_rays(153, 1.0, 100.0);
+    std::vector<float> veg(static_cast<std::size_t>(side * side)), bld(veg.size());
+    for (auto _ : state) {
+        tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, side, 50), [&](const tbb::blocked_range<std::int64_t>& rr) {
+            std::vector<float> pv, pb;
+            const Window region{0, rr.begin(), side, rr.end() - rr.begin()};
+            sky_view_factors(s, region, rays, pv, &pb);
+            std::copy(pv.begin(), pv.end(), veg.begin() + rr.begin() * side);
+            std::copy(pb.begin(), pb.end(), bld.begin() + rr.begin() * side);
+        });
+        benchmark::DoNotOptimize(veg.data());
+        benchmark::DoNotOptimize(bld.data());
+    }
+    state.counters["Mcells/s"] = benchmark::Counter(static_cast<double>(side * side) / 1e6, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_HeatSvf153WithBuildingsOnly)->Arg(1000)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 
 void BM_HeatShadow(benchmark::State& state) {
     const auto s = city_surface(1000);
@@ -113,11 +186,14 @@ void BM_HeatPetTierA(benchmark::State& state) {
     const auto side = state.range(0);
     const auto& st = pet_stack(side);
     const auto model = indicators::builtin_registry().get("heat.pet").configure({});
+    const double cpu0 = process_cpu_s();
     for (auto _ : state) {
         auto out = run_indicator(*model, st, {2, 1024, {}});
         benchmark::DoNotOptimize(out.data());
     }
     state.counters["Mcells"] = static_cast<double>(side * side) / 1e6;
+    state.counters["process_cpu_s"] = (process_cpu_s() - cpu0) / static_cast<double>(state.iterations());
+    state.counters["peak_rss_MB"] = peak_rss_bytes() / 1e6;
 }
 BENCHMARK(BM_HeatPetTierA)->Arg(2000)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 

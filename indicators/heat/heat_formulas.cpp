@@ -18,34 +18,11 @@ namespace {
 using Kind = ParameterSpec::Kind;
 
 
-struct ClockTime {
-    int year = 0, month = 0, day = 0;
-    double hour = 0, minute = 0, second = 0, utc_offset_h = 0;
-};
-
-// YYYY-MM-DDTHH:MM[:SS[.fff]] followed by Z or +HH:MM / -HH:MM (ISO 8601 extended format).
-ClockTime parse_iso8601(const std::string& text) {
-    ClockTime t;
-    int hour = 0, minute = 0, consumed = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%n", &t.year, &t.month, &t.day, &hour, &minute, &consumed) != 5) {
-        throw ConfigError(fmt::format("sun_position: utc '{}' is not an ISO 8601 time such as 2019-07-25T12:00:00Z", text));
-    }
-    t.hour = hour;
-    t.minute = minute;
-    std::string rest = text.substr(static_cast<std::size_t>(consumed));
-    if (!rest.empty() && rest[0] == ':') {
-        char* end = nullptr;
-        t.second = std::strtod(rest.c_str() + 1, &end);
-        rest = end;
-    }
-    if (rest == "Z" || rest == "z") return t;
-    int oh = 0, om = 0;
-    char sign = 0;
-    if (std::sscanf(rest.c_str(), "%c%2d:%2d", &sign, &oh, &om) == 3 && (sign == '+' || sign == '-') && rest.size() == 6) {
-        t.utc_offset_h = (sign == '-' ? -1.0 : 1.0) * (oh + om / 60.0);
-        return t;
-    }
-    throw ConfigError(fmt::format("sun_position: utc '{}' needs a time zone: Z or an offset such as +02:00", text));
+ClockTime parse_utc_parameter(const std::string& text) {
+    std::string why;
+    const auto t = parse_iso8601(text, &why);
+    if (!t) throw ConfigError(fmt::format("sun_position: utc '{}' {}", text, why));
+    return *t;
 }
 
 Formula sun_position_formula() {
@@ -81,7 +58,7 @@ Formula sun_position_formula() {
         in.hour = 0;
         in.minute = 0;
         if (const auto& utc = p.choice("utc"); !utc.empty()) {
-            const auto t = parse_iso8601(utc);
+            const auto t = parse_utc_parameter(utc);
             in.year = t.year;
             in.month = t.month;
             in.day = t.day;

@@ -176,17 +176,29 @@ SkyPatchRays sky_patch_rays(int count, double cell_size_m, double radius_m) {
     return rays;
 }
 
-void sky_view_factor(const SurfaceWindow& s, const Window& region, const SkyPatchRays& rays, std::vector<float>& out) {
-    out.assign(static_cast<std::size_t>(region.cols * region.rows), 0.0f);
+namespace {
+
+// One pass over rows and patches; with kBuildings the solid surface is tested too, for the buildings-only SVF.
+template <bool kBuildings>
+void svf_rows(const SurfaceWindow& s, const Window& region, const SkyPatchRays& rays, std::vector<float>& out,
+              std::vector<float>* buildings) {
+    const auto n = static_cast<std::size_t>(region.cols * region.rows);
+    out.assign(n, 0.0f);
+    if constexpr (kBuildings) buildings->assign(n, 0.0f);
     const float reach = s.blocker_max - s.solid_min;
-    std::vector<double> acc(static_cast<std::size_t>(region.cols));
-    std::vector<std::uint8_t> hit(static_cast<std::size_t>(region.cols));
+    const auto cols = static_cast<std::size_t>(region.cols);
+    std::vector<double> acc(cols);
+    std::vector<double> acc_b(kBuildings ? cols : 0);
+    std::vector<std::uint8_t> hit(cols);
+    std::vector<std::uint8_t> hit_b(kBuildings ? cols : 0);
     for (std::int64_t r = 0; r < region.rows; ++r) {
         const std::int64_t row = region.row0 + r;
         const float* z = s.solid.data() + s.index(region.col0, row);
         std::fill(acc.begin(), acc.end(), 0.0);
+        if constexpr (kBuildings) std::fill(acc_b.begin(), acc_b.end(), 0.0);
         for (std::size_t p = 0; p < rays.patches.size(); ++p) {
             std::fill(hit.begin(), hit.end(), 0);
+            if constexpr (kBuildings) std::fill(hit_b.begin(), hit_b.end(), 0);
             for (const auto& st : rays.steps[p]) {
                 if (st.dz_m > reach) break;
                 const std::int64_t src_row = row + st.dr;
@@ -194,15 +206,31 @@ void sky_view_factor(const SurfaceWindow& s, const Window& region, const SkyPatc
                 const std::int64_t c_begin = std::max<std::int64_t>(0, -(region.col0 + st.dc));
                 const std::int64_t c_end = std::min<std::int64_t>(region.cols, s.cols - region.col0 - st.dc);
                 if (c_begin >= c_end) continue;
-                const float* sz = s.sky_blocker.data() + s.index(region.col0 + st.dc, src_row);
+                const auto src = s.index(region.col0 + st.dc, src_row);
+                const float* sz = s.sky_blocker.data() + src;
                 const float dz = st.dz_m;
-                for (std::int64_t c = c_begin; c < c_end; ++c) {
-                    hit[static_cast<std::size_t>(c)] |= static_cast<std::uint8_t>(sz[c] - dz > z[c]);
+                if constexpr (kBuildings) {
+                    // One loop for both surfaces, so the observer heights are read once per step.
+                    const float* so = s.solid.data() + src;
+                    for (std::int64_t c = c_begin; c < c_end; ++c) {
+                        const auto k = static_cast<std::size_t>(c);
+                        hit[k] |= static_cast<std::uint8_t>(sz[c] - dz > z[c]);
+                        hit_b[k] |= static_cast<std::uint8_t>(so[c] - dz > z[c]);
+                    }
+                } else {
+                    for (std::int64_t c = c_begin; c < c_end; ++c) {
+                        hit[static_cast<std::size_t>(c)] |= static_cast<std::uint8_t>(sz[c] - dz > z[c]);
+                    }
                 }
             }
             const double w = rays.patches[p].weight;
-            for (std::size_t c = 0; c < acc.size(); ++c) {
+            for (std::size_t c = 0; c < cols; ++c) {
                 if (!hit[c]) acc[c] += w;
+            }
+            if constexpr (kBuildings) {
+                for (std::size_t c = 0; c < cols; ++c) {
+                    if (!hit_b[c]) acc_b[c] += w;
+                }
             }
         }
         float* o = out.data() + static_cast<std::size_t>(r * region.cols);
@@ -210,12 +238,42 @@ void sky_view_factor(const SurfaceWindow& s, const Window& region, const SkyPatc
             o[c] = std::isnan(z[c]) ? std::numeric_limits<float>::quiet_NaN()
                                     : static_cast<float>(acc[static_cast<std::size_t>(c)]);
         }
+        if constexpr (kBuildings) {
+            float* ob = buildings->data() + static_cast<std::size_t>(r * region.cols);
+            for (std::int64_t c = 0; c < region.cols; ++c) {
+                ob[c] = std::isnan(z[c]) ? std::numeric_limits<float>::quiet_NaN()
+                                         : static_cast<float>(acc_b[static_cast<std::size_t>(c)]);
+            }
+        }
     }
 }
 
+}  // namespace
+
+void sky_view_factor(const SurfaceWindow& s, const Window& region, const SkyPatchRays& rays, std::vector<float>& out) {
+    svf_rows<false>(s, region, rays, out, nullptr);
+}
+
+void sky_view_factors(const SurfaceWindow& s, const Window& region, const SkyPatchRays& rays,
+                      std::vector<float>& with_vegetation, std::vector<float>* buildings_only) {
+    if (buildings_only) svf_rows<true>(s, region, rays, with_vegetation, buildings_only);
+    else svf_rows<false>(s, region, rays, with_vegetation, nullptr);
+}
+
+std::size_t sky_view_factor_scratch_bytes(std::int64_t cols, bool buildings_only) {
+    const auto c = static_cast<std::size_t>(cols);
+    return (buildings_only ? 2 : 1) * c * (sizeof(double) + sizeof(std::uint8_t));
+}
+
 float sky_view_factor_reference(const SurfaceWindow& s, std::int64_t col, std::int64_t row, const SkyPatchRays& rays) {
+    return sky_view_factor_reference(s, col, row, rays, SkyObstacles::kWithVegetation);
+}
+
+float sky_view_factor_reference(const SurfaceWindow& s, std::int64_t col, std::int64_t row, const SkyPatchRays& rays,
+                                SkyObstacles obstacles) {
     const float z = s.solid[s.index(col, row)];
     if (std::isnan(z)) return z;
+    const std::vector<float>& surface = obstacles == SkyObstacles::kBuildingsOnly ? s.solid : s.sky_blocker;
     double acc = 0.0;
     for (std::size_t p = 0; p < rays.patches.size(); ++p) {
         bool blocked = false;
@@ -223,7 +281,7 @@ float sky_view_factor_reference(const SurfaceWindow& s, std::int64_t col, std::i
             const auto c = col + st.dc;
             const auto r = row + st.dr;
             if (c < 0 || r < 0 || c >= s.cols || r >= s.rows) continue;
-            if (s.sky_blocker[s.index(c, r)] - st.dz_m > z) {
+            if (surface[s.index(c, r)] - st.dz_m > z) {
                 blocked = true;
                 break;
             }

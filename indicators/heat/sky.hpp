@@ -78,4 +78,18 @@ void sky_view_factor(const SurfaceWindow& s, const Window& region, const SkyPatc
 // The plain per-cell version (test oracle, explain and the sparse lattice of the UHI window means).
 float sky_view_factor_reference(const SurfaceWindow& s, std::int64_t col, std::int64_t row, const SkyPatchRays& rays);
 
+// Which surface hides the sky: the sky blocker (solid or crown top: trees opaque, as sky_view_factor) or the
+// solid surface alone (terrain and buildings; trees let the sky through).
+enum class SkyObstacles : std::uint8_t { kWithVegetation, kBuildingsOnly };
+// Both sky view factors in one pass over the rays (the solid hit implies the blocker hit, since the blocker is
+// never below the solid surface). with_vegetation equals sky_view_factor bitwise; buildings_only may be null.
+void sky_view_factors(const SurfaceWindow& s, const Window& region, const SkyPatchRays& rays,
+                      std::vector<float>& with_vegetation, std::vector<float>* buildings_only);
+// The plain per-cell version against either surface (test oracle and explain).
+float sky_view_factor_reference(const SurfaceWindow& s, std::int64_t col, std::int64_t row, const SkyPatchRays& rays,
+                                SkyObstacles obstacles);
+// Bytes of scratch memory one call of sky_view_factors holds for a region `cols` wide: the per-cell visible
+// weight sums and hit masks of one row; nothing per patch is kept (heat-method.md B.3 memory techniques).
+std::size_t sky_view_factor_scratch_bytes(std::int64_t cols, bool buildings_only);
+
 }  // namespace areatwin::indicators::heat

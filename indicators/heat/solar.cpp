@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace areatwin::indicators::heat {
 
@@ -227,6 +229,41 @@ SunTimes sunrise_sunset(const SpaInput& in) {
         prev = h;
     }
     return t;
+}
+
+double ClockTime::julian_day_utc() const {
+    return julian_day(year, month, day, static_cast<int>(hour), static_cast<int>(minute), second, utc_offset_h);
+}
+
+std::optional<ClockTime> parse_iso8601(const std::string& text, std::string* why) {
+    const auto fail = [&](const char* reason) -> std::optional<ClockTime> {
+        if (why) *why = reason;
+        return std::nullopt;
+    };
+    ClockTime t;
+    int hour = 0, minute = 0, consumed = 0;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%n", &t.year, &t.month, &t.day, &hour, &minute, &consumed) != 5) {
+        return fail("is not an ISO 8601 time such as 2019-07-25T12:00:00Z");
+    }
+    if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || hour < 0 || hour > 24 || minute < 0 || minute > 59) {
+        return fail("has a month, day, hour or minute out of range");
+    }
+    t.hour = hour;
+    t.minute = minute;
+    std::string rest = text.substr(static_cast<std::size_t>(consumed));
+    if (!rest.empty() && rest[0] == ':') {
+        char* end = nullptr;
+        t.second = std::strtod(rest.c_str() + 1, &end);
+        rest = end;
+    }
+    if (rest == "Z" || rest == "z") return t;
+    int oh = 0, om = 0;
+    char sign = 0;
+    if (std::sscanf(rest.c_str(), "%c%2d:%2d", &sign, &oh, &om) == 3 && (sign == '+' || sign == '-') && rest.size() == 6) {
+        t.utc_offset_h = (sign == '-' ? -1.0 : 1.0) * (oh + om / 60.0);
+        return t;
+    }
+    return fail("needs a time zone: Z or an offset such as +02:00");
 }
 
 }  // namespace areatwin::indicators::heat

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <optional>
+#include <string>
+
 namespace areatwin::indicators::heat {
 
 // Inputs of the NREL Solar Position Algorithm (Reda & Andreas, NREL/TP-560-34302;
@@ -49,5 +52,15 @@ struct SunTimes {
     double sunset_h = 0.0;
 };
 SunTimes sunrise_sunset(const SpaInput& in);
+
+// A clock time with its explicit offset from UTC.
+struct ClockTime {
+    int year = 0, month = 0, day = 0;
+    double hour = 0, minute = 0, second = 0, utc_offset_h = 0;
+    [[nodiscard]] double julian_day_utc() const;  // SPA eq. 4 of the instant, so times in any zone compare
+};
+// YYYY-MM-DDTHH:MM[:SS[.fff]] followed by Z or +HH:MM / -HH:MM (ISO 8601 extended format). A time without a
+// zone is refused (local time versus UTC must be explicit): nullopt, with the reason in *why when given.
+std::optional<ClockTime> parse_iso8601(const std::string& text, std::string* why = nullptr);
 
 }  // namespace areatwin::indicators::heat

@@ -2,6 +2,7 @@
 // Shadow casting and sky view factor: property tests of heat-method.md section E and the kernels
 // against their plain per-cell references.
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -197,6 +198,80 @@ TEST(Kernels, EqualTheirPlainReferencesBitwiseOnARandomCity) {
                 ASSERT_LE(got, 1.0f + 1e-6f);
             }
         }
+}
+
+
+// The buildings-only SVF lets the sky through crowns; both SVFs of the one-pass kernel equal their plain
+// references bitwise, and the with-vegetation one equals sky_view_factor.
+TEST(Svf, BuildingsOnlyAndWithVegetationEqualTheirReferencesBitwise) {
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<float> ground(0.0f, 2.0f);
+    std::uniform_int_distribution<int> pick(0, 9);
+    auto s = flat(80, 60, 0.0f, 2.0);
+    s.canopy_top.assign(s.solid.size(), NAN);
+    s.canopy_base.assign(s.solid.size(), NAN);
+    for (std::size_t i = 0; i < s.solid.size(); ++i) {
+        s.solid[i] = ground(rng);
+        const int k = pick(rng);
+        if (k == 0) s.solid[i] += 12.0f;
+        if (k == 1 || k == 2) {
+            s.canopy_top[i] = s.solid[i] + 11.0f;
+            s.canopy_base[i] = s.solid[i] + 3.0f;
+        }
+        if (k == 3 && i % 17 == 0) s.solid[i] = NAN;
+    }
+    s.finish();
+    const Window region{5, 4, 66, 50};
+    const auto rays = sky_patch_rays(153, s.cell_size_m, 50.0);
+    std::vector<float> plain, veg, bld;
+    sky_view_factor(s, region, rays, plain);
+    sky_view_factors(s, region, rays, veg, &bld);
+    ASSERT_EQ(veg.size(), plain.size());
+    ASSERT_EQ(bld.size(), plain.size());
+    int more_sky = 0;
+    for (std::int64_t r = 0; r < region.rows; ++r)
+        for (std::int64_t c = 0; c < region.cols; ++c) {
+            const auto i = static_cast<std::size_t>(r * region.cols + c);
+            const float ref_b = sky_view_factor_reference(s, region.col0 + c, region.row0 + r, rays, SkyObstacles::kBuildingsOnly);
+            const float ref_v = sky_view_factor_reference(s, region.col0 + c, region.row0 + r, rays, SkyObstacles::kWithVegetation);
+            if (std::isnan(ref_b)) {
+                ASSERT_TRUE(std::isnan(bld[i]) && std::isnan(veg[i]) && std::isnan(plain[i]));
+                continue;
+            }
+            ASSERT_EQ(std::memcmp(&veg[i], &plain[i], sizeof(float)), 0) << c << "," << r;
+            ASSERT_EQ(veg[i], ref_v) << c << "," << r;
+            ASSERT_EQ(bld[i], ref_b) << c << "," << r;
+            ASSERT_GE(bld[i], veg[i]);  // removing obstacles never hides sky
+            ASSERT_LE(bld[i], 1.0f + 1e-6f);
+            more_sky += bld[i] > veg[i];
+        }
+    EXPECT_GT(more_sky, 1000);  // crowns hide sky from most cells here
+}
+
+// A long row of 10 m crowns 10 m south of a ground cell: buildings-only the sky is open (SVF 1); with the
+// crowns opaque the view factor of a horizontal element beside an infinite wall whose top is seen at
+// elevation b is (1 + cos b) / 2 (the wall hides (1 - cos b) / 2; b = 45 deg gives 0.854). The finite
+// radius and the 153 patches (12 deg bands) leave a few hundredths.
+TEST(Svf, CrownRowHidesSkyOnlyWithVegetation) {
+    auto s = flat(241, 60, 0.0f);
+    s.canopy_top.assign(s.solid.size(), NAN);
+    s.canopy_base.assign(s.solid.size(), NAN);
+    for (std::int64_t r = 40; r < 44; ++r)
+        for (std::int64_t c = 0; c < s.cols; ++c) {
+            s.canopy_top[s.index(c, r)] = 10.0f;
+            s.canopy_base[s.index(c, r)] = 3.0f;
+        }
+    s.finish();
+    const auto rays = sky_patch_rays(153, 1.0, 100.0);
+    EXPECT_NEAR(sky_view_factor_reference(s, 120, 30, rays, SkyObstacles::kBuildingsOnly), 1.0f, 1e-6f);
+    const double expected = (1.0 + std::cos(45.0 * M_PI / 180.0)) / 2.0;
+    EXPECT_NEAR(sky_view_factor_reference(s, 120, 30, rays, SkyObstacles::kWithVegetation), expected, 0.03);
+}
+
+TEST(Svf, ScratchMemoryIsOneRowOfSumsAndMasks) {
+    // 1000 columns: 1000 doubles and 1000 bytes per SVF (9 kB), twice with the buildings-only SVF.
+    EXPECT_EQ(sky_view_factor_scratch_bytes(1000, false), 9000u);
+    EXPECT_EQ(sky_view_factor_scratch_bytes(1000, true), 18000u);
 }
 
 }  // namespace

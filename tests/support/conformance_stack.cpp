@@ -102,6 +102,11 @@ LayerStack synthetic_stack_for(const IndicatorModel& model, const GridSpec& grid
             stack.set_raster(std::string(layer::building_fraction), std::make_shared<const Raster>(std::move(fraction)));
             continue;
         }
+        // Stack scalars an indicator reads (the loader sets the grid centre in WGS 84): the centre of the Netherlands.
+        if (name == "grid.center_lat_deg" || name == "grid.center_lon_deg") {
+            stack.set_scalar(name, name == "grid.center_lat_deg" ? 52.1 : 5.18);
+            continue;
+        }
         // Derived from the buildings generated above.
         if ((name == layer::building_height || name == layer::building_fraction) && stack.has_features("buildings")) continue;
         if (const RoleSpec* role = find_role(name); role != nullptr && role->geometry != "raster") {
