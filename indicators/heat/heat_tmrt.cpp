@@ -8,9 +8,13 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -181,107 +185,33 @@ struct WindowData {
     std::vector<std::array<float, kMaterialCount>> material;  // fraction weights, normalised
 };
 
+// Everything of the window's hours that depends on the day and the position only.
+struct Day {
+    double latitude_deg = 0.0;
+    double longitude_deg = 0.0;
+    std::string position_source;
+    int doy = 182;
+    double sunrise_local_h = 0.0;
+    double max_elevation_deg = -90.0;
+    bool leaf_on = true;
+    TmrtParameters tmrt;
+    std::vector<Hour> hours;
+};
+
 class HeatTmrtModel final : public IndicatorModel {
 public:
     explicit HeatTmrtModel(const Parameters& p) : p_(p), person_(person_of(p)), patch_count_(p.choice("svf_patches") == "145" ? 145 : 153) {
-        const double start = p.number("hour_start_local");
-        const double end = p.number("hour_end_local");
-        if (!(end > start)) throw ConfigError("heat.tmrt: hour_end_local must be after hour_start_local");
-        std::vector<double> local_hours;
-        if (p.choice("sampling") == "intervals") {
-            for (double h = start; h + 1.0 <= end + 1e-9; h += 1.0) local_hours.push_back(h + 0.5);
-        } else {
-            for (double h = start; h <= end + 1e-9; h += 1.0) local_hours.push_back(h);
-        }
-        if (local_hours.empty()) throw ConfigError("heat.tmrt: the window from hour_start_local to hour_end_local holds no hour");
-        const auto n = local_hours.size();
-        auto hourly = [&](const char* name) {
-            const auto& v = p.numbers(name);
-            if (v.size() != 1 && v.size() != n) {
-                throw ConfigError(fmt::format("heat.tmrt: '{}' needs 1 or {} values (one per hour of the window), got {}",
-                                              name, n, v.size()));
-            }
-            return [v](std::size_t i) { return v.size() == 1 ? v[0] : v[i]; };
-        };
-        const auto ta = hourly("temperature_c");
-        const auto rh = hourly("rh_pct");
-        const auto q = hourly("global_radiation_wm2");
-        const auto qd = hourly("diffuse_radiation_wm2");
-        const auto ws = hourly("wind_speed_ms");
-        const bool scale_q = p.numbers("global_radiation_wm2").size() == 1;
-        const double sin_ref = std::sin(p.number("reference_sun_elevation_deg") * M_PI / 180.0);
-
-        SpaInput base;
-        base.year = static_cast<int>(p.number("year"));
-        base.month = static_cast<int>(p.number("month"));
-        base.day = static_cast<int>(p.number("day"));
-        base.utc_offset_h = p.number("utc_offset_h");
-        base.delta_t_s = p.number("delta_t_s");
-        base.latitude_deg = p.number("latitude_deg");
-        base.longitude_deg = p.number("longitude_deg");
-        base.pressure_hpa = p.number("pressure_hpa");
-        doy_ = day_of_year(base.year, base.month, base.day);
-        const auto times = sunrise_sunset(base);
-        sunrise_local_h_ = std::isnan(times.sunrise_h) ? 0.0 : times.sunrise_h;
-        // The day's highest sun, sampled every 5 minutes of the local day.
-        for (int k = 0; k < 24 * 12; ++k) {
-            SpaInput s = base;
-            s.hour = 0;
-            s.minute = 0;
-            s.second = k * 300.0;
-            max_elevation_deg_ = std::max(max_elevation_deg_, sun_position(s).apparent_elevation_deg);
-        }
-        const double first = p.number("leaf_on_first_day");
-        const double last = p.number("leaf_on_last_day");
-        leaf_on_ = doy_ >= first && doy_ <= last;
-        const double z = p.number("wind_sensor_height_m");
-        for (std::size_t i = 0; i < n; ++i) {
-            Hour h;
-            h.local_hour = local_hours[i];
-            SpaInput s = base;
-            s.hour = 0;
-            s.minute = 0;
-            s.second = local_hours[i] * 3600.0;
-            s.temperature_c = ta(i);
-            h.sun = sun_position(s);
-            h.elevation_deg = h.sun.apparent_elevation_deg;
-            const double sin_el = std::max(0.0, std::sin(h.elevation_deg * M_PI / 180.0));
-            SolweigWeather w;
-            w.day_of_year = doy_;
-            w.latitude_deg = base.latitude_deg;
-            w.ta_c = ta(i);
-            w.rh_pct = rh(i);
-            w.pressure_hpa = base.pressure_hpa;
-            w.global_wm2 = h.elevation_deg > 0.0 ? (scale_q ? q(i) * sin_el / sin_ref : q(i)) : 0.0;
-            w.diffuse_wm2 = qd(i);
-            w.elevation_deg = h.elevation_deg;
-            w.azimuth_deg = h.sun.azimuth_deg;
-            w.local_hour = local_hours[i];
-            w.sunrise_local_h = sunrise_local_h_;
-            w.max_elevation_deg = max_elevation_deg_;
-            h.rad = solweig_hour(w);
-            // Power-law wind conversion of UMEP (B.6).
-            h.wind10_ms = std::pow(10.0 / z, 0.2) * ws(i);
-            h.wind11_ms = std::pow(1.1 / z, 0.2) * ws(i);
-            h.vapour_pressure_hpa = utci_saturation_vapour_pressure_hpa(ta(i)) * rh(i) / 100.0;
-            hours_.push_back(h);
-        }
-        tmrt_.transmissivity = leaf_on_ ? p.number("transmissivity") : p.number("transmissivity_leaf_off");
-        tmrt_.absorption_k = p.number("absorption_shortwave");
-        tmrt_.absorption_l = p.number("absorption_longwave");
-        if (p.choice("posture") == "sitting") {
-            tmrt_.f_up = 0.1667;
-            tmrt_.f_side = 0.1667;
-            tmrt_.f_cyl = 0.20;
-        }
-        const auto& wall = surface_material(kWall);
-        tmrt_.wall_albedo = wall.albedo;
-        tmrt_.wall_emissivity = wall.emissivity;
+        // The day at the parameters' position: checks the window and the hourly lists when the model is
+        // built; compute() uses the day at the stack's position (day_for).
+        default_day_ = std::make_shared<const Day>(build_day(p, p.number("latitude_deg"), p.number("longitude_deg"), "parameter"));
         paved_ = p.choice("paved_material") == "cobble" ? kCobble : kAsphalt;
     }
 
     [[nodiscard]] std::vector<std::string> inputs() const override {
         std::vector<std::string> names{std::string(layer::dsm), std::string(layer::dem), std::string(layer::canopy_height)};
+        // The sun position follows the grid centre unless the batch gives it.
+        if (!p_.was_given("latitude_deg")) names.emplace_back("grid.center_lat_deg");
+        if (!p_.was_given("longitude_deg")) names.emplace_back("grid.center_lon_deg");
         for (const auto& c : landcover_classes()) names.push_back(layer::landcover_fraction(c));
         return names;
     }
@@ -302,29 +232,31 @@ public:
             {"heat_pet_memi", "degC", "PET by the MEMI model for the reference person, mean over the hours", {35.0, 41.0},
              "heat", 20.0, 50.0},
             {"heat_utci_out_of_domain_h", "h", "hours of the window whose UTCI inputs leave the validity domain (Ta, "
-             "Tmrt - Ta, wind, vapour pressure > 50 hPa) and are nodata", {}, "diverging", 0.0, static_cast<double>(hours_.size())},
+             "Tmrt - Ta, wind, vapour pressure > 50 hPa) and are nodata", {}, "diverging", 0.0, static_cast<double>(default_day_->hours.size())},
         };
     }
 
     [[nodiscard]] double working_bytes_per_cell() const override {
         // Surfaces of the halo window and 15 sky factors plus a shadow code per hour of the core.
-        return 20.0 + 60.0 + static_cast<double>(hours_.size());
+        return 20.0 + 60.0 + static_cast<double>(default_day_->hours.size());
     }
 
     void compute(const TileContext& ctx, TileOutputs& out) const override {
+        const Day& day = day_for(ctx.inputs);
+        const auto& hours = day.hours;
         const WindowData wd = prepare(ctx.inputs, ctx.tile.halo);
         const Window& core = ctx.tile.core;
         const Window region{core.col0 - wd.window.col0, core.row0 - wd.window.row0, core.cols, core.rows};
         const SkyFactorRays rays = sky_factor_rays(patch_count_, ctx.grid.cell_size_m, p_.number("svf_radius_m"));
         std::vector<SkyFactors> sky;
         sky_factors(wd.surf, region, rays, sky);
-        std::vector<std::vector<std::uint8_t>> shadow(hours_.size());
-        for (std::size_t h = 0; h < hours_.size(); ++h) {
-            cast_shadow(wd.surf, region, hours_[h].sun.azimuth_deg, hours_[h].elevation_deg, p_.number("max_shadow_length_m"),
+        std::vector<std::vector<std::uint8_t>> shadow(hours.size());
+        for (std::size_t h = 0; h < hours.size(); ++h) {
+            cast_shadow(wd.surf, region, hours[h].sun.azimuth_deg, hours[h].elevation_deg, p_.number("max_shadow_length_m"),
                         shadow[h]);
         }
-        PetCache cache(hours_.size());
-        std::vector<std::uint8_t> codes(hours_.size());
+        PetCache cache(hours.size());
+        std::vector<std::uint8_t> codes(hours.size());
         for (std::int64_t r = 0; r < core.rows; ++r) {
             for (std::int64_t c = 0; c < core.cols; ++c) {
                 const auto i = static_cast<std::size_t>(r * core.cols + c);
@@ -333,8 +265,8 @@ public:
                 const auto wi = wd.surf.index(col - wd.window.col0, row - wd.window.row0);
                 CellResult res;
                 if (!wd.nodata[wi]) {
-                    for (std::size_t h = 0; h < hours_.size(); ++h) codes[h] = shadow[h][i];
-                    res = evaluate(sky[i], wd.material[wi], codes, cache, nullptr);
+                    for (std::size_t h = 0; h < hours.size(); ++h) codes[h] = shadow[h][i];
+                    res = evaluate(day, sky[i], wd.material[wi], codes, cache, nullptr);
                 }
                 out.rasters[0]->at(col, row) = res.tmrt;
                 out.rasters[1]->at(col, row) = res.utci;
@@ -373,24 +305,159 @@ public:
         }
         const SkyFactorRays rays = sky_factor_rays(patch_count_, grid.cell_size_m, p_.number("svf_radius_m"));
         const SkyFactors sky = sky_factors_reference(wd.surf, lc, lr, rays);
+        const Day& day = day_for(stack);
+        const auto& hours = day.hours;
         std::vector<std::uint8_t> codes;
-        for (const auto& h : hours_) {
+        for (const auto& h : hours) {
             const auto steps = ray_steps(h.sun.azimuth_deg, h.elevation_deg, grid.cell_size_m, p_.number("max_shadow_length_m"));
             codes.push_back(shadow_reference(wd.surf, lc, lr, steps, h.elevation_deg));
         }
-        PetCache cache(hours_.size());
-        const CellResult res = evaluate(sky, wd.material[wi], codes, cache, &e);
+        PetCache cache(hours.size());
+        const CellResult res = evaluate(day, sky, wd.material[wi], codes, cache, &e);
         if (!std::isnan(res.tmrt)) e.value = res.tmrt;
         e.terms.push_back({"heat_utci", res.utci, "degC", std::isnan(res.utci) ? "nodata" : utci_category(res.utci)});
         e.terms.push_back({"heat_utci_class", res.utci_class, "class", ""});
         e.terms.push_back({"heat_pet_memi", res.pet, "degC", person_note()});
         e.terms.push_back({"heat_utci_out_of_domain_h", res.out_of_domain, "h", ""});
-        e.notes.push_back(fmt::format("day of year {}, sunrise {:.2f} h local, highest sun {:.2f} deg, leaves {} (transmissivity {})",
-                                      doy_, sunrise_local_h_, max_elevation_deg_, leaf_on_ ? "on" : "off", tmrt_.transmissivity));
+        e.notes.push_back(fmt::format("day of year {}, sunrise {:.2f} h local, highest sun {:.2f} deg, leaves {} (transmissivity {}); "
+                                      "sun at {:.4f} N {:.4f} E ({})",
+                                      day.doy, day.sunrise_local_h, day.max_elevation_deg, day.leaf_on ? "on" : "off",
+                                      day.tmrt.transmissivity, day.latitude_deg, day.longitude_deg, day.position_source));
         return e;
     }
 
 private:
+    // Sun, weather and radiation of every hour of the window at one position.
+    static Day build_day(const Parameters& p, double latitude_deg, double longitude_deg, const std::string& source) {
+        Day d;
+        d.latitude_deg = latitude_deg;
+        d.longitude_deg = longitude_deg;
+        d.position_source = source;
+        const double start = p.number("hour_start_local");
+        const double end = p.number("hour_end_local");
+        if (!(end > start)) throw ConfigError("heat.tmrt: hour_end_local must be after hour_start_local");
+        std::vector<double> local_hours;
+        if (p.choice("sampling") == "intervals") {
+            for (double h = start; h + 1.0 <= end + 1e-9; h += 1.0) local_hours.push_back(h + 0.5);
+        } else {
+            for (double h = start; h <= end + 1e-9; h += 1.0) local_hours.push_back(h);
+        }
+        if (local_hours.empty()) throw ConfigError("heat.tmrt: the window from hour_start_local to hour_end_local holds no hour");
+        const auto n = local_hours.size();
+        auto hourly = [&](const char* name) {
+            const auto& v = p.numbers(name);
+            if (v.size() != 1 && v.size() != n) {
+                throw ConfigError(fmt::format("heat.tmrt: '{}' needs 1 or {} values (one per hour of the window), got {}",
+                                              name, n, v.size()));
+            }
+            return [v](std::size_t i) { return v.size() == 1 ? v[0] : v[i]; };
+        };
+        const auto ta = hourly("temperature_c");
+        const auto rh = hourly("rh_pct");
+        const auto q = hourly("global_radiation_wm2");
+        const auto qd = hourly("diffuse_radiation_wm2");
+        const auto ws = hourly("wind_speed_ms");
+        const bool scale_q = p.numbers("global_radiation_wm2").size() == 1;
+        const double sin_ref = std::sin(p.number("reference_sun_elevation_deg") * M_PI / 180.0);
+
+        SpaInput base;
+        base.year = static_cast<int>(p.number("year"));
+        base.month = static_cast<int>(p.number("month"));
+        base.day = static_cast<int>(p.number("day"));
+        base.utc_offset_h = p.number("utc_offset_h");
+        base.delta_t_s = p.number("delta_t_s");
+        base.latitude_deg = latitude_deg;
+        base.longitude_deg = longitude_deg;
+        base.pressure_hpa = p.number("pressure_hpa");
+        d.doy = day_of_year(base.year, base.month, base.day);
+        const auto times = sunrise_sunset(base);
+        d.sunrise_local_h = std::isnan(times.sunrise_h) ? 0.0 : times.sunrise_h;
+        // The day's highest sun, sampled every 5 minutes of the local day.
+        for (int k = 0; k < 24 * 12; ++k) {
+            SpaInput s = base;
+            s.hour = 0;
+            s.minute = 0;
+            s.second = k * 300.0;
+            d.max_elevation_deg = std::max(d.max_elevation_deg, sun_position(s).apparent_elevation_deg);
+        }
+        const double first = p.number("leaf_on_first_day");
+        const double last = p.number("leaf_on_last_day");
+        d.leaf_on = d.doy >= first && d.doy <= last;
+        const double z = p.number("wind_sensor_height_m");
+        for (std::size_t i = 0; i < n; ++i) {
+            Hour h;
+            h.local_hour = local_hours[i];
+            SpaInput s = base;
+            s.hour = 0;
+            s.minute = 0;
+            s.second = local_hours[i] * 3600.0;
+            s.temperature_c = ta(i);
+            h.sun = sun_position(s);
+            h.elevation_deg = h.sun.apparent_elevation_deg;
+            const double sin_el = std::max(0.0, std::sin(h.elevation_deg * M_PI / 180.0));
+            SolweigWeather w;
+            w.day_of_year = d.doy;
+            w.latitude_deg = base.latitude_deg;
+            w.ta_c = ta(i);
+            w.rh_pct = rh(i);
+            w.pressure_hpa = base.pressure_hpa;
+            w.global_wm2 = h.elevation_deg > 0.0 ? (scale_q ? q(i) * sin_el / sin_ref : q(i)) : 0.0;
+            w.diffuse_wm2 = qd(i);
+            w.elevation_deg = h.elevation_deg;
+            w.azimuth_deg = h.sun.azimuth_deg;
+            w.local_hour = local_hours[i];
+            w.sunrise_local_h = d.sunrise_local_h;
+            w.max_elevation_deg = d.max_elevation_deg;
+            h.rad = solweig_hour(w);
+            // Power-law wind conversion of UMEP (B.6).
+            h.wind10_ms = std::pow(10.0 / z, 0.2) * ws(i);
+            h.wind11_ms = std::pow(1.1 / z, 0.2) * ws(i);
+            h.vapour_pressure_hpa = utci_saturation_vapour_pressure_hpa(ta(i)) * rh(i) / 100.0;
+            d.hours.push_back(h);
+        }
+        d.tmrt.transmissivity = d.leaf_on ? p.number("transmissivity") : p.number("transmissivity_leaf_off");
+        d.tmrt.absorption_k = p.number("absorption_shortwave");
+        d.tmrt.absorption_l = p.number("absorption_longwave");
+        if (p.choice("posture") == "sitting") {
+            d.tmrt.f_up = 0.1667;
+            d.tmrt.f_side = 0.1667;
+            d.tmrt.f_cyl = 0.20;
+        }
+        const auto& wall = surface_material(kWall);
+        d.tmrt.wall_albedo = wall.albedo;
+        d.tmrt.wall_emissivity = wall.emissivity;
+        return d;
+    }
+
+    // The position rule of heat.pet: each coordinate from the parameter when the batch gives it, else the
+    // grid centre the loader converted with PROJ (stack scalars), else the parameter's default. Days are
+    // kept per position, so every tile of a run shares one.
+    const Day& day_for(const LayerStack& stack) const {
+        double values[2];
+        std::string sources[2];
+        const char* params[2] = {"latitude_deg", "longitude_deg"};
+        const char* scalars[2] = {"grid.center_lat_deg", "grid.center_lon_deg"};
+        for (int k = 0; k < 2; ++k) {
+            if (!p_.was_given(params[k]) && stack.has_scalar(scalars[k])) {
+                values[k] = stack.scalar(scalars[k]);
+                sources[k] = "grid centre";
+            } else {
+                values[k] = p_.number(params[k]);
+                sources[k] = p_.was_given(params[k]) ? "parameter" : "default";
+            }
+        }
+        if (values[0] == default_day_->latitude_deg && values[1] == default_day_->longitude_deg) return *default_day_;
+        const std::lock_guard<std::mutex> lock(days_mutex_);
+        const auto key = std::make_pair(values[0], values[1]);
+        auto it = days_.find(key);
+        if (it == days_.end()) {
+            const std::string source = sources[0] == sources[1] ? sources[0]
+                                                                : fmt::format("latitude: {}, longitude: {}", sources[0], sources[1]);
+            it = days_.emplace(key, std::make_shared<const Day>(build_day(p_, values[0], values[1], source))).first;
+        }
+        return *it->second;
+    }
+
     struct CellResult {
         float tmrt = kNaN, utci = kNaN, utci_class = kNaN, pet = kNaN, out_of_domain = kNaN;
     };
@@ -402,11 +469,11 @@ private:
     }
 
     // PET of hour h at a Tmrt rounded to kPetTmrtStep: a pure function of the rounded value, memoised.
-    double pet_at(std::size_t h, double tmrt_c, PetCache& cache) const {
+    double pet_at(const Day& day, std::size_t h, double tmrt_c, PetCache& cache) const {
         const auto key = static_cast<std::int64_t>(std::llround(tmrt_c / kPetTmrtStep));
         auto& memo = cache[h];
         if (const auto it = memo.find(key); it != memo.end()) return it->second;
-        const Hour& hs = hours_[h];
+        const Hour& hs = day.hours[h];
         const auto r = pet_memi(hs.rad.ta_c, hs.rad.rh_pct, static_cast<double>(key) * kPetTmrtStep, hs.wind11_ms, person_);
         const double v = r ? r->pet_c : std::nan("");
         memo.emplace(key, v);
@@ -415,7 +482,7 @@ private:
 
     // The per-cell model shared by compute and explain (they differ only in how sky factors and shadows
     // were obtained: kernels there, plain references here).
-    CellResult evaluate(const SkyFactors& sky, const std::array<float, kMaterialCount>& mat, const std::vector<std::uint8_t>& codes,
+    CellResult evaluate(const Day& day, const SkyFactors& sky, const std::array<float, kMaterialCount>& mat, const std::vector<std::uint8_t>& codes,
                         PetCache& cache, Explanation* e) const {
         CellResult res;
         if (std::isnan(sky.svf)) return res;
@@ -439,20 +506,20 @@ private:
         double tmrt_sum = 0.0, utci_sum = 0.0, pet_sum = 0.0;
         int out_of_domain = 0;
         bool pet_missing = false;
-        const double psi = tmrt_.transmissivity;
-        for (std::size_t h = 0; h < hours_.size(); ++h) {
-            const Hour& hs = hours_[h];
+        const double psi = day.tmrt.transmissivity;
+        for (std::size_t h = 0; h < day.hours.size(); ++h) {
+            const Hour& hs = day.hours[h];
             cell.sunlit = codes[h] == kSunlit ? 1.0 : (codes[h] == kVegetationShadow ? psi : 0.0);
             cell.excess_k = 0.0;
             for (int m = 0; m < kMaterialCount; ++m) {
                 cell.excess_k += mat[static_cast<std::size_t>(m)] * hs.rad.surface_excess_k[static_cast<std::size_t>(m)];
             }
-            const Fluxes f = solweig_fluxes(hs.rad, cell, tmrt_);
+            const Fluxes f = solweig_fluxes(hs.rad, cell, day.tmrt);
             tmrt_sum += f.tmrt_c;
             const UtciResult u = utci(hs.rad.ta_c, f.tmrt_c, hs.wind10_ms, hs.rad.rh_pct);
             if (u.utci_c) utci_sum += *u.utci_c;
             else ++out_of_domain;
-            const double pet = pet_at(h, f.tmrt_c, cache);
+            const double pet = pet_at(day, h, f.tmrt_c, cache);
             if (std::isnan(pet)) pet_missing = true;
             else pet_sum += pet;
             if (e) {
@@ -474,7 +541,7 @@ private:
                                     fmt::format("v(1.1 m) {:.2f} m/s", hs.wind11_ms)});
             }
         }
-        const double n = static_cast<double>(hours_.size());
+        const double n = static_cast<double>(day.hours.size());
         res.tmrt = static_cast<float>(tmrt_sum / n);
         res.out_of_domain = static_cast<float>(out_of_domain);
         if (out_of_domain == 0) {
@@ -565,13 +632,10 @@ private:
     Parameters p_;
     MemiPerson person_;
     int patch_count_ = 153;
-    int doy_ = 182;
-    double sunrise_local_h_ = 0.0;
-    double max_elevation_deg_ = -90.0;
-    bool leaf_on_ = true;
-    TmrtParameters tmrt_;
     Material paved_ = kAsphalt;
-    std::vector<Hour> hours_;
+    std::shared_ptr<const Day> default_day_;
+    mutable std::mutex days_mutex_;
+    mutable std::map<std::pair<double, double>, std::shared_ptr<const Day>> days_;
 };
 
 Formula pet_formula() {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // heat.tmrt (tier B): MEMI PET against Hoeppe's published values, the radiation kernels against hand
 // computations, and the indicator's physical properties (section numbers: ../shared/reference/heat-method.md).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -387,6 +388,32 @@ TEST(HeatTmrt, TmrtRisesWithIncomingShortwave) {
         EXPECT_GT(tmrt, previous) << g;
         previous = tmrt;
     }
+}
+
+// The sun follows the grid centre the loader converted with PROJ (stack scalars) unless the batch gives
+// the position, as in heat.pet: the same stack at Gothenburg's latitude (57.7 N) has a lower afternoon
+// sun than at the default 52.1 N, so open ground gets a lower Tmrt; the explicit parameter wins.
+TEST(HeatTmrt, PositionComesFromTheGridCentreUnlessGiven) {
+    const auto s = open_scene(10, 2.0);
+    LayerStack at_default = s.stack();
+    LayerStack north = s.stack();
+    north.set_scalar("grid.center_lat_deg", 57.7);
+    north.set_scalar("grid.center_lon_deg", 11.97);
+    const float tmrt_default = run(at_default, one_hour(14.0))[0].at(5, 5);
+    const float tmrt_north = run(north, one_hour(14.0))[0].at(5, 5);
+    EXPECT_LT(tmrt_north, tmrt_default - 0.5f) << "a lower sun at 57.7 N";
+    auto given = one_hour(14.0);
+    given["latitude_deg"] = {52.1, "test"};
+    given["longitude_deg"] = {5.18, "test"};
+    EXPECT_EQ(run(north, given)[0].at(5, 5), tmrt_default) << "the batch's position wins over the grid centre";
+
+    const auto model = indicators::builtin_registry().get("heat.tmrt").configure(one_hour(14.0));
+    const auto inputs = model->inputs();
+    EXPECT_NE(std::find(inputs.begin(), inputs.end(), "grid.center_lat_deg"), inputs.end()) << "the position keys reuse";
+    const auto e = model->explain(north, north.grid().cell_center_x(5), north.grid().cell_center_y(5));
+    bool named = false;
+    for (const auto& n : e.notes) named = named || n.find("57.7000 N 11.9700 E (grid centre)") != std::string::npos;
+    EXPECT_TRUE(named) << "explain names where the position came from";
 }
 
 TEST(SolweigRadiation, TmrtRisesWithKdownOtherThingsEqualInSunAndShade) {
