@@ -64,6 +64,8 @@ std::vector<RoleSpec> make_roles() {
          false, "acoustic ground factor; derived from land cover when absent"},
         {"dem", "raster", {}, false, "terrain elevation (m above datum)"},
         {"dsm", "raster", {}, false, "surface elevation (m above datum); built from DEM + buildings + trees when absent"},
+        {"s2_red", "raster", {}, false, "Sentinel-2 L2A band B4 (red, 665 nm) digital numbers"},
+        {"s2_nir", "raster", {}, false, "Sentinel-2 L2A band B8 (near infrared, 842 nm) digital numbers"},
         {"population", "point|raster",
          {{"residents", "", false, false, "residents"}, {"dwellings", "", false, false, "dwellings"}},
          false, "address points with residents and dwellings, or a residents raster"},

@@ -112,6 +112,7 @@ LayerStack synthetic_stack_for(const IndicatorModel& model, const GridSpec& grid
         if (name == layer::dem || name == layer::dsm) hi = 5.0f;
         if (name == layer::building_height || name == layer::canopy_height) hi = 25.0f;
         if (name == layer::residents || name == layer::dwellings) hi = 10.0f;
+        if (name == "s2_red" || name == "s2_nir") lo = 1000.0f, hi = 6000.0f;  // L2A digital numbers with the offset
         auto r = random_raster(grid, ++s, lo, hi);
         if (nodata_share > 0.0) add_nodata(r, ++s, nodata_share);
         stack.set_raster(name, std::make_shared<const Raster>(std::move(r)));
