@@ -81,6 +81,8 @@ std::vector<RoleSpec> make_roles() {
          false, "receiver points"},
         {"barriers", "line", {{"height_m", "m", false, true, "barrier height above ground"}}, false,
          "noise barriers"},
+        {"paths", "line", {{"name", "", true, false, "path name"}}, false,
+         "walkable paths (footways, cycle paths, park paths) for network distances"},
         {"meteo", "table", {}, true, "meteorological tables"},
     };
 }

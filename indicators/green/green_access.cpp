@@ -110,7 +110,9 @@ const IndicatorDescriptor& green_access_descriptor() {
         "3-30-300 rule (Konijnendijk 2021, 2023) and the RIVM rules of thumb of 18 December 2025 as operationalised "
         "in green-method.md sections 1.2-1.5 (per-rule parameters and named presets), 2 (RIVM), 4 (canopy, mode A "
         "per area and mode B per home) and 7 (shares of homes). Park distance: exact Euclidean distance transform "
-        "(Felzenszwalb & Huttenlocher 2012) to cells of contiguous green of at least the minimum area.",
+        "(Felzenszwalb & Huttenlocher 2012) to cells of contiguous green of at least the minimum area, or (park_distance "
+        "network) the snap distance to the walking network plus the multi-source Dijkstra distance to the nearest "
+        "entrance, where a road or path enters such green (section 1.3 network_to_entrance).",
         "Cell sizes up to about a fifth of the tree radius (line of sight is tested per half cell; a 10 m grid "
         "only roughly resolves 30 m sight lines). Distances are between cell centres (within half a cell "
         "diagonal of the distance to the park edge). Upper floors are not modelled (observer targets at "
@@ -118,8 +120,9 @@ const IndicatorDescriptor& green_access_descriptor() {
         "Homes are cells with dwellings (or residents) > 0; per-area shares of homes come from the per-area "
         "statistics of the 0/1 flag outputs (share_above_0p5, residents-weighted). Parks are contiguous cells "
         "whose park-class fraction reaches park_cell_min_fraction (public access is not checked). Gardens and "
-        "green facades (RIVM's alternative to 3 trees) are not modelled. Network distance is not implemented: "
-        "presets whose source uses walking distance (cobra, handbook-2025) are computed with Euclidean distance. "
+        "green facades (RIVM's alternative to 3 trees) are not modelled. Presets keep Euclidean distance, also "
+        "where the source uses walking distance (cobra, handbook-2025): set park_distance network for it. Network "
+        "lines connect where they share a vertex, not where they merely cross; every road line is walkable. "
         "A parameter the batch file leaves out takes the preset's value.",
         {
             {"preset", K::Choice, "",
@@ -159,6 +162,14 @@ const IndicatorDescriptor& green_access_descriptor() {
              {}, {"4"}, 0.0, 0.0, {"4", "8"}},
             {"park_pass_distance_m", K::Number, "m", "rule 300 passes within this distance (300 m, section 1.3)",
              {300.0}, {}, 1.0, 10000.0, {}},
+            {"park_distance", K::Choice, "",
+             "distance to a park 'euclidean' (to the nearest park cell, section 1.3 euclidean_to_edge) or along the "
+             "walking 'network' of the roads and paths lines to the nearest entrance (network_to_entrance)",
+             {}, {"euclidean"}, 0.0, 0.0, {"euclidean", "network"}},
+            {"network_snap_max_m", K::Number, "m",
+             "with park_distance 'network': a home reaches the network at its nearest point within this distance "
+             "(inference); farther homes have no distance",
+             {100.0}, {}, 0.0, 10000.0, {}},
             {"trees_visibility", K::Choice, "",
              "rule 3 counts trees in 'line_of_sight' of the home (section 1.5) or every tree in a 'buffer' "
              "(cobra, handbook, barcelona)",
@@ -232,7 +243,9 @@ enum Out : std::size_t {
 // Everything computed once per scenario over the whole grid: the parks (a global connected-component
 // operation), their distance transform, the canopy of each area, and the tree observers.
 struct GlobalFields {
-    std::vector<float> park_distance_m;   // +inf where no qualifying park exists
+    std::vector<float> park_distance_m;   // +inf where no qualifying park exists (or is reachable)
+    std::vector<std::uint8_t> park_mask;  // qualifying park cells
+    WalkNetwork network;                  // park_distance: network only
     std::int64_t parks_found = 0;
     std::int64_t parks_qualifying = 0;
     std::vector<double> area_canopy_pct;  // per area index; NaN for an area without land
@@ -280,6 +293,10 @@ public:
         names.emplace_back(s_.homes == "residents" ? layer::residents : layer::dwellings);
         if (area_mode()) names.emplace_back(layer::area_index);
         names.emplace_back("trees");
+        if (network_mode()) {
+            names.emplace_back("roads");
+            names.emplace_back("paths");
+        }
         return names;
     }
 
@@ -295,7 +312,9 @@ public:
              "tree-crown cover of the cell's land; its per-area mean is the canopy cover of the area", {}, "green", 0.0,
              100.0},
             {"green_dist_park_m", "m",
-             fmt::format("distance to the nearest green of at least {} m2 (cell centres, Euclidean)", s_.park_min_area_m2),
+             fmt::format("distance to the nearest green of at least {} m2 ({})", s_.park_min_area_m2,
+                         network_mode() ? "walking network from the nearest network point to the nearest entrance"
+                                        : "cell centres, Euclidean"),
              {s_.park_pass_distance_m}, "diverging", 0.0, 1000.0},
             {"green_dist_park_home_m", "m", "green_dist_park_m at homes only: per-area percentiles over homes", {},
              "diverging", 0.0, 1000.0},
@@ -457,6 +476,7 @@ public:
 private:
     [[nodiscard]] bool area_mode() const { return s_.canopy_unit == "area"; }
     [[nodiscard]] bool line_of_sight() const { return s_.trees_visibility == "line_of_sight"; }
+    [[nodiscard]] bool network_mode() const { return s_.park_distance == "network"; }
 
     [[nodiscard]] std::string canopy_layer_name() const {
         if (s_.canopy_source == "height") return std::string(layer::canopy_height);
@@ -499,6 +519,9 @@ private:
         }
         if (!stack.has_features("trees")) {
             throw DataError("green.access needs tree points: add a 'trees' input (points with height_m, crown_diameter_m)");
+        }
+        if (network_mode() && !stack.has_features("roads") && !stack.has_features("paths")) {
+            throw DataError("green.access: park_distance 'network' needs the walking network: add a 'roads' or 'paths' input (lines)");
         }
         return L;
     }
@@ -569,11 +592,31 @@ private:
         g->parks_found = parks.parks_found;
         g->parks_qualifying = parks.parks_qualifying;
         green = {};
-        const auto d2 = squared_distance_transform(parks.qualifying, grid.cols, grid.rows);
         g->park_distance_m.resize(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            g->park_distance_m[i] = static_cast<float>(std::sqrt(d2[i]) * grid.cell_size_m);
+        if (network_mode()) {
+            std::vector<std::vector<Point2>> lines;
+            for (const char* role : {"roads", "paths"}) {
+                if (!stack.has_features(role)) continue;
+                for (const Feature& f : stack.features(role).features) {
+                    for (const auto& part : f.geometry.lines) lines.push_back(part);
+                }
+            }
+            g->network = WalkNetwork(lines, grid, parks.qualifying);
+            for (std::int64_t row = 0; row < grid.rows; ++row) {
+                for (std::int64_t col = 0; col < grid.cols; ++col) {
+                    const auto i = static_cast<std::size_t>(row * grid.cols + col);
+                    g->park_distance_m[i] = parks.qualifying[i] != 0 ? 0.0f
+                        : static_cast<float>(g->network.distance_from(grid.cell_center_x(col), grid.cell_center_y(row),
+                                                                      s_.network_snap_max_m));
+                }
+            }
+        } else {
+            const auto d2 = squared_distance_transform(parks.qualifying, grid.cols, grid.rows);
+            for (std::size_t i = 0; i < n; ++i) {
+                g->park_distance_m[i] = static_cast<float>(std::sqrt(d2[i]) * grid.cell_size_m);
+            }
         }
+        g->park_mask = parks.qualifying;
 
         if (area_mode()) {
             std::vector<std::int64_t> crown_sum, land_sum;
@@ -806,13 +849,13 @@ std::string AccessSettings::describe() const {
     return fmt::format(
         "canopy_unit={}, canopy_radius_m={}, canopy_source={}, canopy_min_height_m={}, canopy_denominator={}, "
         "canopy_pass_pct={}, park_classes=[{}], park_cell_min_fraction={}, park_min_area_m2={}, park_connectivity={}, "
-        "park_pass_distance_m={}, trees_visibility={}, trees_radius_m={}, trees_distance_to={}, "
+        "park_pass_distance_m={}, park_distance={}, network_snap_max_m={}, trees_visibility={}, trees_radius_m={}, trees_distance_to={}, "
         "tree_min_crown_area_m2={}, tree_min_height_m={}, trees_pass_count={}, crown_top_search_m={}, "
         "target_height_m={}, los_blockers={}, home_score={}, facade_ring_m={}, facade_search_max_m={}, trees_at={}, "
         "homes={}",
         canopy_unit, canopy_radius_m, canopy_source, canopy_min_height_m, canopy_denominator, canopy_pass_pct,
         fmt::join(park_classes, ","), park_cell_min_fraction, park_min_area_m2, park_connectivity, park_pass_distance_m,
-        trees_visibility, trees_radius_m, trees_distance_to, tree_min_crown_area_m2, tree_min_height_m, trees_pass_count,
+        park_distance, network_snap_max_m, trees_visibility, trees_radius_m, trees_distance_to, tree_min_crown_area_m2, tree_min_height_m, trees_pass_count,
         crown_top_search_m, target_height_m, los_blockers, home_score, facade_ring_m, facade_search_max_m, trees_at, homes);
 }
 
@@ -873,6 +916,8 @@ AccessSettings resolve_access_settings(const Parameters& given) {
     s.park_min_area_m2 = p.number("park_min_area_m2");
     s.park_connectivity = p.choice("park_connectivity") == "8" ? 8 : 4;
     s.park_pass_distance_m = p.number("park_pass_distance_m");
+    s.park_distance = p.choice("park_distance");
+    s.network_snap_max_m = p.number("network_snap_max_m");
     s.trees_visibility = p.choice("trees_visibility");
     s.trees_radius_m = p.number("trees_radius_m");
     s.trees_distance_to = p.choice("trees_distance_to");
@@ -925,6 +970,8 @@ std::vector<Formula> GreenAccess::formulas() const {
         r.values["park_cell_min_fraction"] = s.park_cell_min_fraction;
         r.values["park_min_area_m2"] = s.park_min_area_m2;
         r.values["park_pass_distance_m"] = s.park_pass_distance_m;
+        r.values["network_snap_max_m"] = s.network_snap_max_m;
+        r.texts["park_distance"] = s.park_distance;
         r.values["trees_radius_m"] = s.trees_radius_m;
         r.values["tree_min_crown_area_m2"] = s.tree_min_crown_area_m2;
         r.values["tree_min_height_m"] = s.tree_min_height_m;

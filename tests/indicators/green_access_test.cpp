@@ -43,6 +43,7 @@ struct Scene {
     GridSpec grid;
     std::map<std::string, Raster> rasters;
     std::vector<Feature> trees;
+    std::vector<Feature> roads;
 
     explicit Scene(GridSpec g) : grid(std::move(g)) {
         for (const char* name : {"canopy.fraction", "canopy.height_m", "building.height_m", "dsm", "population.dwellings",
@@ -66,6 +67,13 @@ struct Scene {
         r("population.dwellings").at(col, row) = dwellings;
         r("population.residents").at(col, row) = 2.0f * dwellings;
     }
+    void road(std::vector<Point2> vertices) {
+        Feature f;
+        f.id = static_cast<std::int64_t>(roads.size()) + 1;
+        f.geometry.kind = Geometry::Kind::Line;
+        f.geometry.lines.push_back(std::move(vertices));
+        roads.push_back(std::move(f));
+    }
     void tree(double x, double y, double height_m, double crown_diameter_m) {
         Feature f;
         f.id = static_cast<std::int64_t>(trees.size()) + 1;
@@ -82,6 +90,12 @@ struct Scene {
         set->role = "trees";
         set->features = trees;
         s.set_features("trees", set);
+        if (!roads.empty()) {
+            auto r = std::make_shared<FeatureSet>();
+            r->role = "roads";
+            r->features = roads;
+            s.set_features("roads", r);
+        }
         return s;
     }
     std::vector<Raster> run(const std::map<std::string, RawValue>& p, int threads = 2, std::int64_t tile = 32) const {
@@ -115,6 +129,138 @@ TEST(GreenAccessDistance, NoSiteGivesInfinityAndOneSiteGivesTheEuclideanDistance
     const auto d = squared_distance_transform(mask, 30, 20);
     EXPECT_EQ(d[5 * 30 + 7], 0.0);
     EXPECT_EQ(d[9 * 30 + 10], 3.0 * 3.0 + 4.0 * 4.0);  // the 3-4-5 triangle
+}
+
+// ---- network distance --------------------------------------------------------------------------
+
+// A park behind a block (10 m cells, origin (0, 300)): grass at x 200-300, y 100-200 (cols 20-29, rows
+// 10-19: 100 cells = 1 ha). The home at col 10, row 14 (centre 105, 155) lies 100 m from the nearest park
+// cell centre (205, 155). Roads: x = 100 from y = 50 to 230, then east along y = 230 to x = 255, then a
+// path south into the park to y = 150 (it enters at y = 200); and a southern loop (100, 50) -> (255, 50)
+// -> (255, 120), entering at y = 100. By hand, from the home: snap 5 m to (100, 155); north 75 + east 155
+// + south 30 to the entrance = 265 m (total 265); the southern loop gives 5 + 105 + 155 + 50 = 315.
+Scene park_behind_a_block() {
+    Scene scene(GridSpec::covering({0, 0, 400, 300}, 10.0, "EPSG:28992"));
+    scene.fill("landcover.grass", 20, 10, 10, 10, 1.0f);
+    scene.home(10, 14);
+    scene.road({{100, 50}, {100, 230}});
+    scene.road({{100, 230}, {255, 230}});
+    scene.road({{255, 230}, {255, 150}});
+    scene.road({{100, 50}, {255, 50}, {255, 120}});
+    return scene;
+}
+
+TEST(GreenAccessNetwork, ParkBehindABlockHandComputedShortestPath) {
+    const Scene scene = park_behind_a_block();
+    const auto p = params({{"canopy_unit", text("buffer")}, {"park_distance", text("network")}});
+    const auto net = scene.run(p);
+    const auto euclid = scene.run(params({{"canopy_unit", text("buffer")}}));
+    EXPECT_FLOAT_EQ(euclid[kDistPark].at(10, 14), 100.0f);
+    EXPECT_FLOAT_EQ(net[kDistPark].at(10, 14), 265.0f);
+    EXPECT_FLOAT_EQ(net[kDistParkHome].at(10, 14), 265.0f);
+    EXPECT_EQ(net[kRule300].at(10, 14), 1.0f);
+    EXPECT_EQ(net[kDistPark].at(25, 15), 0.0f) << "inside the park";
+    // Cell centre (245, 245): 15 m to (245, 230), 10 m east, 30 m south = 55 m.
+    EXPECT_FLOAT_EQ(net[kDistPark].at(24, 5), 55.0f);
+    // Centre (395, 295) is hypot(140, 65) = 154.4 m from the nearest network point (255, 230): beyond the
+    // default 100 m snap, so no distance; with 200 m it is 154.4 + 30.
+    EXPECT_TRUE(std::isnan(net[kDistPark].at(39, 0)));
+    auto p200 = p;
+    p200["network_snap_max_m"] = number(200);
+    EXPECT_NEAR(scene.run(p200)[kDistPark].at(39, 0), std::hypot(140.0, 65.0) + 30.0, 1e-4);
+    // A 250 m rule passes with the Euclidean 100 m and fails with the 265 m walk.
+    auto p250 = p;
+    p250["park_pass_distance_m"] = number(250);
+    EXPECT_EQ(scene.run(p250)[kRule300].at(10, 14), 0.0f);
+    auto e250 = params({{"canopy_unit", text("buffer")}, {"park_pass_distance_m", number(250)}});
+    EXPECT_EQ(scene.run(e250)[kRule300].at(10, 14), 1.0f);
+    // Without the northern street the southern loop is the way: 315 m.
+    Scene south = scene;
+    south.roads.erase(south.roads.begin() + 1);
+    EXPECT_FLOAT_EQ(south.run(p)[kDistPark].at(10, 14), 315.0f);
+}
+
+TEST(GreenAccessNetwork, SameResultForAnyTileSizeAndThreadCount) {
+    const Scene scene = park_behind_a_block();
+    const auto p = params({{"canopy_unit", text("buffer")}, {"park_distance", text("network")}});
+    const auto a = scene.run(p, 1, 7);
+    const auto b = scene.run(p, 2, 64);
+    ASSERT_EQ(a[kDistPark].values().size(), b[kDistPark].values().size());
+    for (std::size_t i = 0; i < a[kDistPark].values().size(); ++i) {
+        const float x = a[kDistPark].values()[i], y = b[kDistPark].values()[i];
+        ASSERT_TRUE((std::isnan(x) && std::isnan(y)) || x == y) << i;
+    }
+}
+
+TEST(GreenAccessNetwork, EntrancesAndNodeDistances) {
+    const Scene scene = park_behind_a_block();
+    std::vector<std::uint8_t> mask(static_cast<std::size_t>(scene.grid.cell_count()), 0);
+    for (std::int64_t r = 10; r < 20; ++r) {
+        for (std::int64_t c = 20; c < 30; ++c) mask[static_cast<std::size_t>(r * scene.grid.cols + c)] = 1;
+    }
+    std::vector<std::vector<Point2>> lines;
+    for (const Feature& f : scene.roads) lines.push_back(f.geometry.lines[0]);
+    const WalkNetwork net(lines, scene.grid, mask);
+    // Nodes (100,50), (100,230), (255,230), (255,150), (255,50), (255,120); two entrances.
+    EXPECT_EQ(net.node_count(), 6);
+    EXPECT_EQ(net.segment_count(), 5);
+    EXPECT_EQ(net.entrance_count(), 2);
+    EXPECT_DOUBLE_EQ(net.node_distance(2), 30.0);         // (255, 230): 30 m south to y = 200
+    EXPECT_DOUBLE_EQ(net.node_distance(1), 155.0 + 30.0);  // (100, 230)
+    EXPECT_DOUBLE_EQ(net.node_distance(0), 155.0 + 50.0);  // (100, 50): the southern loop, 205 < 180 + 185
+    EXPECT_DOUBLE_EQ(net.node_distance(3), 0.0);          // (255, 150) lies in the park
+    EXPECT_DOUBLE_EQ(net.distance_from(105, 155, 100), 265.0);
+    EXPECT_DOUBLE_EQ(net.distance_from_reference(105, 155, 100), 265.0);
+    EXPECT_TRUE(std::isinf(net.distance_from(395, 295, 100)));
+}
+
+TEST(GreenAccessNetwork, DijkstraEqualsBellmanFordOnRandomNetworks) {
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> u01(0.0, 1.0);
+    for (int scene = 0; scene < 8; ++scene) {
+        const GridSpec grid = GridSpec::covering({0, 0, 500, 400}, 5.0, "EPSG:28992");
+        std::vector<std::uint8_t> mask(static_cast<std::size_t>(grid.cell_count()), 0);
+        for (int park = 0; park < 3; ++park) {
+            const auto c0 = static_cast<std::int64_t>(u01(rng) * 80), r0 = static_cast<std::int64_t>(u01(rng) * 60);
+            for (auto r = r0; r < r0 + 15; ++r) {
+                for (auto c = c0; c < c0 + 15; ++c) mask[static_cast<std::size_t>(r * grid.cols + c)] = 1;
+            }
+        }
+        // A jittered street lattice with some streets missing, lines of 2-4 vertices.
+        std::vector<Point2> nodes;
+        const int n = 8;
+        for (int j = 0; j < n; ++j) {
+            for (int i = 0; i < n; ++i) nodes.push_back({20 + i * 60 + 20 * u01(rng), 20 + j * 48 + 15 * u01(rng)});
+        }
+        std::vector<std::vector<Point2>> lines;
+        for (int j = 0; j < n; ++j) {
+            for (int i = 0; i + 1 < n; ++i) {
+                if (u01(rng) < 0.8) lines.push_back({nodes[static_cast<std::size_t>(j * n + i)], nodes[static_cast<std::size_t>(j * n + i + 1)]});
+                if (u01(rng) < 0.8) lines.push_back({nodes[static_cast<std::size_t>(i * n + j)], nodes[static_cast<std::size_t>((i + 1) * n + j)]});
+            }
+        }
+        const WalkNetwork net(lines, grid, mask);
+        for (int k = 0; k < 200; ++k) {
+            const double x = 500 * u01(rng), y = 400 * u01(rng);
+            const double fast = net.distance_from(x, y, 80), ref = net.distance_from_reference(x, y, 80);
+            if (std::isinf(ref)) {
+                ASSERT_TRUE(std::isinf(fast)) << scene << " " << x << " " << y;
+            } else {
+                ASSERT_NEAR(fast, ref, 1e-9 * ref) << scene << " " << x << " " << y;
+            }
+        }
+    }
+}
+
+TEST(GreenAccessNetwork, NetworkModeWithoutLinesIsADataError) {
+    Scene scene = park_behind_a_block();
+    scene.roads.clear();
+    try {
+        (void)scene.run(params({{"canopy_unit", text("buffer")}, {"park_distance", text("network")}}));
+        FAIL() << "expected a DataError";
+    } catch (const DataError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("'roads' or 'paths'"));
+    }
 }
 
 // ---- parks -------------------------------------------------------------------------------------
