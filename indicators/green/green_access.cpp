@@ -357,6 +357,7 @@ public:
         const auto stride = w.cols + 1;
         std::vector<std::int64_t> crown_sat(static_cast<std::size_t>(stride * (w.rows + 1)), 0);
         std::vector<std::int64_t> land_sat(crown_sat.size(), 0);
+        bool all_land = true;  // every cell has data and is all land: the land sum is a cell count
         for (std::int64_t r = 0; r < w.rows; ++r) {
             std::int64_t crown_row = 0, land_row = 0;
             const auto above = static_cast<std::size_t>(r * stride), here = static_cast<std::size_t>((r + 1) * stride);
@@ -365,6 +366,9 @@ public:
                 if (!std::isnan(crown) && !std::isnan(land)) {
                     crown_row += std::lround(crown * kFractionScale);
                     land_row += std::lround(land * kFractionScale);
+                    all_land = all_land && land == 1.0;
+                } else {
+                    all_land = false;
                 }
                 const auto i = static_cast<std::size_t>(c + 1);
                 crown_sat[here + i] = crown_sat[above + i] + crown_row;
@@ -376,22 +380,16 @@ public:
 
         for (std::int64_t row = core.row0; row < core.row_end(); ++row) {
             std::fill(crown_acc.begin(), crown_acc.end(), 0);
-            std::fill(land_acc.begin(), land_acc.end(), 0);
-            for (const auto& rect : disc.rectangles) {
-                const auto r0 = std::clamp(row + rect.row_begin - w.row0, std::int64_t{0}, w.rows);
-                const auto r1 = std::clamp(row + rect.row_end - w.row0, std::int64_t{0}, w.rows);
-                if (r0 >= r1) continue;
-                const std::int64_t* g0 = crown_sat.data() + r0 * stride;
-                const std::int64_t* g1 = crown_sat.data() + r1 * stride;
-                const std::int64_t* n0 = land_sat.data() + r0 * stride;
-                const std::int64_t* n1 = land_sat.data() + r1 * stride;
+            const auto wr = row - w.row0, wc0 = core.col0 - w.col0;
+            add_disc_sums(disc, crown_sat.data(), w.rows, w.cols, wr, wc0, core.cols, crown_acc.data());
+            if (all_land) {
                 for (std::int64_t c = 0; c < core.cols; ++c) {
-                    const auto wc = core.col0 + c - w.col0;
-                    const auto c0 = std::clamp(wc - rect.half_width, std::int64_t{0}, w.cols);
-                    const auto c1 = std::clamp(wc + rect.half_width + 1, std::int64_t{0}, w.cols);
-                    crown_acc[static_cast<std::size_t>(c)] += g1[c1] - g0[c1] - g1[c0] + g0[c0];
-                    land_acc[static_cast<std::size_t>(c)] += n1[c1] - n0[c1] - n1[c0] + n0[c0];
+                    land_acc[static_cast<std::size_t>(c)] =
+                        disc_cells_in_window(disc, w.rows, w.cols, wr, wc0 + c) * static_cast<std::int64_t>(kFractionScale);
                 }
+            } else {
+                std::fill(land_acc.begin(), land_acc.end(), 0);
+                add_disc_sums(disc, land_sat.data(), w.rows, w.cols, wr, wc0, core.cols, land_acc.data());
             }
             for (std::int64_t c = 0; c < core.cols; ++c) {
                 const auto col = core.col0 + c;
