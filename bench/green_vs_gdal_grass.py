@@ -80,7 +80,7 @@ def grass_neighbors(work, mask_path, size):
 r.in.gdal -o input={mask_path} output=mask --quiet
 g.region raster=mask
 /usr/bin/time -v -o {work}/grass_time.txt r.neighbors -c input=mask output=share method=average size={size} --quiet
-r.out.gdal input=share output={out_tif} type=Float32 --quiet -f
+r.out.gdal input=share output={out_tif} type=Float32 --quiet --overwrite -f
 """)
     gisdb = os.path.join(work, "grassdb")
     shutil.rmtree(gisdb, ignore_errors=True)
@@ -119,7 +119,7 @@ def main():
 
     # Distance transform.
     ours_d = os.path.join(a.work, "ours_distance.f32")
-    t, rate, rss = bench(a.bench, "BM_GreenFileDistance$", dict(env, AREATWIN_GREEN_OUT=ours_d))
+    t, rate, rss = bench(a.bench, "BM_GreenFileDistance/real_time$", dict(env, AREATWIN_GREEN_OUT=ours_d))
     rows.append(("distance to green, areatwin exact EDT, 1 thread", cells, t, rss))
     prox = os.path.join(a.work, "gdal_proximity.tif")
     t_g, rss_g, _ = timed(["gdal_proximity.py", "-q", mask_path, prox, "-values", "1", "-distunits", "GEO",
@@ -135,7 +135,7 @@ def main():
     share_results = {}
     for threads in (1, 2):
         out = os.path.join(a.work, f"ours_share_{threads}.f32")
-        t, rate, rss = bench(a.bench, f"BM_GreenFileShare/radius_m:{a.radius}/threads:{threads}$",
+        t, rate, rss = bench(a.bench, f"BM_GreenFileShare/radius_m:{a.radius}/threads:{threads}/real_time$",
                              dict(env, AREATWIN_GREEN_OUT=out))
         rows.append((f"share within {a.radius} m, areatwin green.share, {threads} thread(s)", cells, t, rss))
         share_results[threads] = np.fromfile(out, dtype=np.float32).reshape(a.side, a.side)
@@ -148,13 +148,20 @@ def main():
     t_r, rss_r, share_grass = grass_neighbors(a.work, gmask_path, 2 * r_cells + 1)
     rows.append((f"share within {a.radius} m, GRASS r.neighbors -c size={2 * r_cells + 1} (r.neighbors alone)",
                  gside * gside, t_r, rss_r))
-    share_diff = float("nan")
-    if gside == a.side:
-        share_diff = float(np.max(np.abs(share_results[1].astype(np.float64) - 100.0 * share_grass)))
+    ours_on_grass = share_results[1]
+    if gside != a.side:
+        # The same mask as GRASS's, for the cell-by-cell comparison and the ratio at equal size.
+        out = os.path.join(a.work, "ours_share_grass_grid.f32")
+        genv = dict(env, AREATWIN_GREEN_MASK=gmask_path, AREATWIN_GREEN_GRID=grid.rsplit(",", 2)[0] + f",{gside},{gside}",
+                    AREATWIN_GREEN_OUT=out)
+        t, rate, rss = bench(a.bench, f"BM_GreenFileShare/radius_m:{a.radius}/threads:1/real_time$", genv)
+        rows.append((f"share within {a.radius} m, areatwin green.share, 1 thread(s), GRASS's grid", gside * gside, t, rss))
+        ours_on_grass = np.fromfile(out, dtype=np.float32).reshape(gside, gside)
+    share_diff = float(np.max(np.abs(ours_on_grass.astype(np.float64) - 100.0 * share_grass)))
 
     # Memory-bandwidth bound and tree visibility.
-    t_tri, rate_tri, _ = bench(a.bench, "BM_Triad/cells:16000000/threads:1$", env)
-    t_tri2, rate_tri2, _ = bench(a.bench, "BM_Triad/cells:16000000/threads:2$", env)
+    t_tri, rate_tri, _ = bench(a.bench, "BM_Triad/cells:16000000/threads:1/real_time$", env)
+    t_tri2, rate_tri2, _ = bench(a.bench, "BM_Triad/cells:16000000/threads:2/real_time$", env)
     trees = None
     if not a.skip_trees:
         trees = bench(a.bench, "BM_GreenAccessTreesVisible", env)
@@ -165,17 +172,22 @@ def main():
     print("| what | cells | wall time | Mcells/s | peak RSS |")
     print("|---|---|---|---|---|")
     for name, n, t, rss in rows:
-        print(f"| {name} | {n / 1e6:.0f} M | {t:.2f} s | {n / t / 1e6:.1f} | {rss:.0f} MB |")
+        print(f"| {name} | {n / 1e6:g} M | {t:.2f} s | {n / t / 1e6:.1f} | {rss:.0f} MB |")
     print()
     print(f"- distance: max |areatwin - gdal_proximity| = {dist_diff:.3g} m")
-    if gside == a.side:
-        print(f"- share: max |areatwin - 100 x r.neighbors| = {share_diff:.3g} percentage points")
+    print(f"- share: max |areatwin - 100 x r.neighbors| = {share_diff:.3g} percentage points ({gside} x {gside})")
     print(f"- share bitwise identical for 1 and 2 threads: {identical}")
-    share1 = [r for r in rows if "1 thread" in r[0] and "share" in r[0]][0]
-    share2 = [r for r in rows if "2 thread" in r[0] and "share" in r[0]][0]
+    share1 = [r for r in rows if "1 thread(s)" in r[0] and "share" in r[0]][0]
+    share2 = [r for r in rows if "2 thread(s)" in r[0] and "share" in r[0]][0]
     print(f"- triad 16 Mcells: {rate_tri / 1e6:.0f} Mcells/s (1 thread), {rate_tri2 / 1e6:.0f} Mcells/s (2 threads); "
           f"share pass at {cells / share1[2] / rate_tri * 100:.1f} % (1 thread) and "
           f"{cells / share2[2] / rate_tri2 * 100:.1f} % (2 threads) of it")
+    kernel = {}
+    for split in (0, 1):
+        _, rate_k, _ = bench(a.bench, f"BM_GreenDiscSums/radius_cells:{r_cells}/split:{split}$", env)
+        kernel[split] = rate_k
+    print(f"- disc-sum kernel alone, radius {r_cells} cells (CPU time): plain clamped loop {kernel[0] / 1e6:.1f} Mcells/s, "
+          f"split loop {kernel[1] / 1e6:.1f} Mcells/s ({kernel[1] / kernel[0]:.1f}x)")
     if trees:
         print(f"- tree visibility, 50,000 dwellings within 30 m: {trees[0]:.2f} s, {trees[1]:.0f} dwellings/s")
 

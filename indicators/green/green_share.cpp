@@ -294,6 +294,23 @@ void add_disc_sums(const Disc& disc, const std::int64_t* sat, std::int64_t rows,
     }
 }
 
+void add_disc_sums_plain(const Disc& disc, const std::int64_t* sat, std::int64_t rows, std::int64_t cols,
+                         std::int64_t row, std::int64_t col0, std::int64_t n, std::int64_t* acc) {
+    const auto stride = cols + 1;
+    for (const auto& rect : disc.rectangles) {
+        const auto r0 = std::clamp(row + rect.row_begin, std::int64_t{0}, rows);
+        const auto r1 = std::clamp(row + rect.row_end, std::int64_t{0}, rows);
+        if (r0 >= r1) continue;
+        const std::int64_t* p0 = sat + r0 * stride;
+        const std::int64_t* p1 = sat + r1 * stride;
+        for (std::int64_t c = 0; c < n; ++c) {
+            const auto c0 = std::clamp(col0 + c - rect.half_width, std::int64_t{0}, cols);
+            const auto c1 = std::clamp(col0 + c + rect.half_width + 1, std::int64_t{0}, cols);
+            acc[c] += p1[c1] - p0[c1] - p1[c0] + p0[c0];
+        }
+    }
+}
+
 std::int64_t disc_cells_in_window(const Disc& disc, std::int64_t rows, std::int64_t cols, std::int64_t row,
                                   std::int64_t col) {
     if (row - disc.radius_cells >= 0 && row + disc.radius_cells < rows && col - disc.radius_cells >= 0 &&

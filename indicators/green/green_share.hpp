@@ -31,6 +31,10 @@ Disc make_disc(double radius_m, double cell_size_m);
 // compiler vectorises (an AVX2 clone is chosen at run time where the CPU has it).
 void add_disc_sums(const Disc& disc, const std::int64_t* sat, std::int64_t rows, std::int64_t cols, std::int64_t row,
                    std::int64_t col0, std::int64_t n, std::int64_t* acc);
+// The same with every lookup clamped (the loop before the split into clipped edges and a vectorised
+// middle): the benchmark baseline of add_disc_sums.
+void add_disc_sums_plain(const Disc& disc, const std::int64_t* sat, std::int64_t rows, std::int64_t cols,
+                         std::int64_t row, std::int64_t col0, std::int64_t n, std::int64_t* acc);
 // The number of disc cells around window cell (row, col) that lie inside the window.
 std::int64_t disc_cells_in_window(const Disc& disc, std::int64_t rows, std::int64_t cols, std::int64_t row,
                                   std::int64_t col);

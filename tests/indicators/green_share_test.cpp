@@ -172,6 +172,9 @@ TEST(GreenShare, DiscSumKernelEqualsDirectIntegerSummation) {
                 const auto n = cols - col0;
                 std::vector<std::int64_t> acc(static_cast<std::size_t>(n), 0);
                 indicators::green::add_disc_sums(disc, sat.data(), rows, cols, r, col0, n, acc.data());
+                std::vector<std::int64_t> plain(static_cast<std::size_t>(n), 0);
+                indicators::green::add_disc_sums_plain(disc, sat.data(), rows, cols, r, col0, n, plain.data());
+                ASSERT_EQ(acc, plain);
                 for (std::int64_t i = 0; i < n; ++i) {
                     std::int64_t direct = 0, cells = 0;
                     for (std::int64_t dy = -disc.radius_cells; dy <= disc.radius_cells; ++dy) {
