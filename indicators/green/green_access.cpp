@@ -353,54 +353,18 @@ public:
         const Window& w = ctx.tile.halo;
         const Window& core = ctx.tile.core;
 
-        // Summed-area tables of canopy and land over the halo window (zero first row and column).
-        const auto stride = w.cols + 1;
-        std::vector<std::int64_t> crown_sat(static_cast<std::size_t>(stride * (w.rows + 1)), 0);
-        std::vector<std::int64_t> land_sat(crown_sat.size(), 0);
-        bool all_land = true;  // every cell has data and is all land: the land sum is a cell count
-        for (std::int64_t r = 0; r < w.rows; ++r) {
-            std::int64_t crown_row = 0, land_row = 0;
-            const auto above = static_cast<std::size_t>(r * stride), here = static_cast<std::size_t>((r + 1) * stride);
-            for (std::int64_t c = 0; c < w.cols; ++c) {
-                const auto [crown, land] = crown_and_land(L, w.col0 + c, w.row0 + r);
-                if (!std::isnan(crown) && !std::isnan(land)) {
-                    crown_row += std::lround(crown * kFractionScale);
-                    land_row += std::lround(land * kFractionScale);
-                    all_land = all_land && land == 1.0;
-                } else {
-                    all_land = false;
-                }
-                const auto i = static_cast<std::size_t>(c + 1);
-                crown_sat[here + i] = crown_sat[above + i] + crown_row;
-                land_sat[here + i] = land_sat[above + i] + land_row;
-            }
-        }
-        const Disc disc = make_disc(s_.canopy_radius_m, grid.cell_size_m);
+        const CanopySums sums(*this, L, w, make_disc(s_.canopy_radius_m, grid.cell_size_m));
         std::vector<std::int64_t> crown_acc(static_cast<std::size_t>(core.cols)), land_acc(crown_acc.size());
 
         for (std::int64_t row = core.row0; row < core.row_end(); ++row) {
-            std::fill(crown_acc.begin(), crown_acc.end(), 0);
-            const auto wr = row - w.row0, wc0 = core.col0 - w.col0;
-            add_disc_sums(disc, crown_sat.data(), w.rows, w.cols, wr, wc0, core.cols, crown_acc.data());
-            if (all_land) {
-                for (std::int64_t c = 0; c < core.cols; ++c) {
-                    land_acc[static_cast<std::size_t>(c)] =
-                        disc_cells_in_window(disc, w.rows, w.cols, wr, wc0 + c) * static_cast<std::int64_t>(kFractionScale);
-                }
-            } else {
-                std::fill(land_acc.begin(), land_acc.end(), 0);
-                add_disc_sums(disc, land_sat.data(), w.rows, w.cols, wr, wc0, core.cols, land_acc.data());
-            }
+            sums.row(row, core.col0, core.cols, crown_acc.data(), land_acc.data());
             for (std::int64_t c = 0; c < core.cols; ++c) {
                 const auto col = core.col0 + c;
                 if (!L.valid(col, row)) {
                     for (Raster* r : out.rasters) r->at(col, row) = Raster::nodata;
                     continue;
                 }
-                const auto land_sum = land_acc[static_cast<std::size_t>(c)];
-                const double share = land_sum == 0 ? std::nan("")
-                                                   : 100.0 * static_cast<double>(crown_acc[static_cast<std::size_t>(c)]) /
-                                                         static_cast<double>(land_sum);
+                const double share = CanopySums::share(crown_acc[static_cast<std::size_t>(c)], land_acc[static_cast<std::size_t>(c)]);
                 write_cell(ctx.inputs, L, *global, col, row, share, out);
             }
         }
@@ -830,6 +794,60 @@ private:
         set(kRuleAll, (r3 && r30 && r300) ? 1.0 : 0.0);
         set(kRulesMet, static_cast<double>(int{r3} + int{r30} + int{r300}));
     }
+
+    // Summed-area tables of crown and land (units of 2^-20 of a cell) over a window of the grid, and the
+    // disc sums of canopy share from them. Integer sums: a cell's sums are the same from any window
+    // that holds its disc (every tile of compute(), every band of compute_points()).
+    class CanopySums {
+    public:
+        CanopySums(const GreenAccessModel& model, const Layers& L, const Window& w, Disc disc)
+            : w_(w), disc_(std::move(disc)) {
+            const auto stride = w.cols + 1;
+            crown_.assign(static_cast<std::size_t>(stride * (w.rows + 1)), 0);
+            land_.assign(crown_.size(), 0);
+            for (std::int64_t r = 0; r < w.rows; ++r) {
+                std::int64_t crown_row = 0, land_row = 0;
+                const auto above = static_cast<std::size_t>(r * stride), here = static_cast<std::size_t>((r + 1) * stride);
+                for (std::int64_t c = 0; c < w.cols; ++c) {
+                    const auto [crown, land] = model.crown_and_land(L, w.col0 + c, w.row0 + r);
+                    if (!std::isnan(crown) && !std::isnan(land)) {
+                        crown_row += std::lround(crown * kFractionScale);
+                        land_row += std::lround(land * kFractionScale);
+                        all_land_ = all_land_ && land == 1.0;
+                    } else {
+                        all_land_ = false;
+                    }
+                    const auto i = static_cast<std::size_t>(c + 1);
+                    crown_[here + i] = crown_[above + i] + crown_row;
+                    land_[here + i] = land_[above + i] + land_row;
+                }
+            }
+        }
+        // Crown and land sums of the discs around grid cells (col0 + i, row), i < n.
+        void row(std::int64_t row, std::int64_t col0, std::int64_t n, std::int64_t* crown, std::int64_t* land) const {
+            std::fill(crown, crown + n, 0);
+            const auto wr = row - w_.row0, wc0 = col0 - w_.col0;
+            add_disc_sums(disc_, crown_.data(), w_.rows, w_.cols, wr, wc0, n, crown);
+            if (all_land_) {
+                // Every cell has data and is all land: the land sum is the count of disc cells.
+                for (std::int64_t c = 0; c < n; ++c) {
+                    land[c] = disc_cells_in_window(disc_, w_.rows, w_.cols, wr, wc0 + c) * static_cast<std::int64_t>(kFractionScale);
+                }
+            } else {
+                std::fill(land, land + n, 0);
+                add_disc_sums(disc_, land_.data(), w_.rows, w_.cols, wr, wc0, n, land);
+            }
+        }
+        static double share(std::int64_t crown, std::int64_t land) {
+            return land == 0 ? std::nan("") : 100.0 * static_cast<double>(crown) / static_cast<double>(land);
+        }
+
+    private:
+        Window w_;
+        Disc disc_;
+        std::vector<std::int64_t> crown_, land_;
+        bool all_land_ = true;
+    };
 
     struct CacheEntry {
         std::once_flag once;
