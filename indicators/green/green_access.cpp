@@ -211,6 +211,10 @@ const IndicatorDescriptor& green_access_descriptor() {
             {"homes", K::Choice, "",
              "a home is a cell with 'dwellings' > 0 (section 7.1) or with 'residents' > 0", {}, {"dwellings"}, 0.0,
              0.0, {"dwellings", "residents"}},
+            {"point_weight", K::Choice, "",
+             "the green_dwellings point layer's per-area shares weight each address by its 'dwellings' (section "
+             "7.1: weighted by dwelling count) or its 'residents'",
+             {}, {"dwellings"}, 0.0, 0.0, {"dwellings", "residents"}},
         },
     };
     return descriptor;
@@ -868,11 +872,11 @@ std::string AccessSettings::describe() const {
         "park_pass_distance_m={}, park_distance={}, network_snap_max_m={}, trees_visibility={}, trees_radius_m={}, trees_distance_to={}, "
         "tree_min_crown_area_m2={}, tree_min_height_m={}, trees_pass_count={}, crown_top_search_m={}, "
         "target_height_m={}, los_blockers={}, home_score={}, facade_ring_m={}, facade_search_max_m={}, trees_at={}, "
-        "homes={}",
+        "homes={}, point_weight={}",
         canopy_unit, canopy_radius_m, canopy_source, canopy_min_height_m, canopy_denominator, canopy_pass_pct,
         fmt::join(park_classes, ","), park_cell_min_fraction, park_min_area_m2, park_connectivity, park_pass_distance_m,
         park_distance, network_snap_max_m, trees_visibility, trees_radius_m, trees_distance_to, tree_min_crown_area_m2, tree_min_height_m, trees_pass_count,
-        crown_top_search_m, target_height_m, los_blockers, home_score, facade_ring_m, facade_search_max_m, trees_at, homes);
+        crown_top_search_m, target_height_m, los_blockers, home_score, facade_ring_m, facade_search_max_m, trees_at, homes, point_weight);
 }
 
 const std::vector<std::string>& green_access_presets() {
@@ -948,6 +952,7 @@ AccessSettings resolve_access_settings(const Parameters& given) {
     s.facade_search_max_m = p.number("facade_search_max_m");
     s.trees_at = p.choice("trees_at");
     s.homes = p.choice("homes");
+    s.point_weight = p.choice("point_weight");
     return s;
 }
 
@@ -1007,6 +1012,7 @@ std::vector<Formula> GreenAccess::formulas() const {
         r.texts["home_score"] = s.home_score;
         r.texts["trees_at"] = s.trees_at;
         r.texts["homes"] = s.homes;
+        r.texts["point_weight"] = s.point_weight;
         return r;
     };
 

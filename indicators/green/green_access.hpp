@@ -43,6 +43,7 @@ struct AccessSettings {
     double facade_search_max_m = 50.0;
     std::string trees_at;             // "homes" or "all_cells"
     std::string homes;                // "dwellings" or "residents"
+    std::string point_weight;         // dwelling point layer weighted by "dwellings" or "residents"
 
     // Every value in effect, "name=value" joined by ", " in declaration order.
     [[nodiscard]] std::string describe() const;
