@@ -63,15 +63,24 @@ void distance_1d(const double* f, std::int64_t n, std::int64_t stride, double* d
 std::vector<double> squared_distance_transform(const std::vector<std::uint8_t>& mask, std::int64_t cols,
                                                std::int64_t rows) {
     const auto n = static_cast<std::size_t>(cols * rows);
+    const auto w = static_cast<std::size_t>(cols);
+    // Column pass: on a 0/inf input the lower envelope of a column is the squared distance to the
+    // nearest site in that column, so a downward and an upward sweep over whole rows give it exactly
+    // (integers in double), with contiguous access and no second grid-sized buffer.
     std::vector<double> f(n);
-    for (std::size_t i = 0; i < n; ++i) f[i] = mask[i] != 0 ? 0.0 : kInf;
-    std::vector<double> tmp(n);
-    const auto longest = static_cast<std::size_t>(std::max(cols, rows));
-    std::vector<std::int64_t> v(longest + 1);
-    std::vector<double> z(longest + 2);
-    // Columns first, then rows: both passes are exact, the order only changes the memory walk.
-    for (std::int64_t c = 0; c < cols; ++c) distance_1d(f.data() + c, rows, cols, tmp.data() + c, v, z);
-    for (std::int64_t r = 0; r < rows; ++r) distance_1d(tmp.data() + r * cols, cols, 1, f.data() + r * cols, v, z);
+    if (n == 0) return f;
+    for (std::size_t c = 0; c < w; ++c) f[c] = mask[c] != 0 ? 0.0 : kInf;
+    for (std::size_t i = w; i < n; ++i) f[i] = mask[i] != 0 ? 0.0 : f[i - w] + 1.0;
+    for (std::size_t i = n - w; i-- > 0;) f[i] = std::min(f[i], f[i + w] + 1.0);
+    for (double& x : f) x *= x;
+    // Row pass: the separable lower envelope of parabolas (Felzenszwalb & Huttenlocher 2012).
+    std::vector<std::int64_t> v(w + 1);
+    std::vector<double> z(w + 2), row(w);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        double* out = f.data() + r * cols;
+        std::copy(out, out + cols, row.begin());
+        distance_1d(row.data(), cols, 1, out, v, z);
+    }
     return f;
 }
 
