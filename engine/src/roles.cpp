@@ -84,6 +84,7 @@ std::vector<RoleSpec> make_roles() {
         {"paths", "line", {{"name", "", true, false, "path name"}}, false,
          "walkable paths (footways, cycle paths, park paths) for network distances"},
         {"meteo", "table", {}, true, "meteorological tables"},
+        {"weather", "table", {}, true, "hourly weather records (temperature, humidity, wind, radiation)"},
     };
 }
 
