@@ -13,11 +13,13 @@
 #include <memory>
 #include <mutex>
 #include <numbers>
+#include <optional>
 #include <variant>
 
 #include <fmt/format.h>
 
 #include "areatwin/engine/errors.hpp"
+#include "areatwin/engine/executor.hpp"
 #include "areatwin/engine/roles.hpp"
 #include "green/green_access_kernels.hpp"
 #include "green/green_share.hpp"
@@ -278,6 +280,22 @@ struct Layers {
     }
 };
 
+// Greens for the distance to a park, darkest nearest, in thirds of the pass distance; beyond it pale and
+// then grey (a value equal to a break falls in the lower class, so the pass distance itself is green).
+std::vector<StyleClass> distance_classes(double pass_m) {
+    const auto label = [](double a, double b) { return fmt::format("{:g}-{:g} m", a, b); };
+    return {{0.0, "#00441b", label(0.0, pass_m / 3.0)},
+            {pass_m / 3.0, "#238b45", label(pass_m / 3.0, 2.0 * pass_m / 3.0)},
+            {2.0 * pass_m / 3.0, "#74c476", label(2.0 * pass_m / 3.0, pass_m)},
+            {pass_m, "#e5f5e0", label(pass_m, 2.0 * pass_m)},
+            {2.0 * pass_m, "#bdbdbd", fmt::format("over {:g} m", 2.0 * pass_m)}};
+}
+
+// Red/green classes of a 0/1 rule flag (a value equal to the 0.5 break falls in the lower class).
+std::vector<StyleClass> flag_classes(const std::string& fails, const std::string& meets) {
+    return {{0.0, "#d7191c", fails}, {0.5, "#1a9641", meets}};
+}
+
 class GreenAccessModel final : public IndicatorModel {
 public:
     explicit GreenAccessModel(const Parameters& params) : s_(resolve_access_settings(params)) {}
@@ -297,6 +315,7 @@ public:
         names.emplace_back(s_.homes == "residents" ? layer::residents : layer::dwellings);
         if (area_mode()) names.emplace_back(layer::area_index);
         names.emplace_back("trees");
+        names.emplace_back("population");  // the address points of the green_dwellings layer
         if (network_mode()) {
             names.emplace_back("roads");
             names.emplace_back("paths");
@@ -319,26 +338,27 @@ public:
              fmt::format("distance to the nearest green of at least {} m2 ({})", s_.park_min_area_m2,
                          network_mode() ? "walking network from the nearest network point to the nearest entrance"
                                         : "cell centres, Euclidean"),
-             {s_.park_pass_distance_m}, "diverging", 0.0, 1000.0},
+             {s_.park_pass_distance_m}, "green", 0.0, 1000.0, distance_classes(s_.park_pass_distance_m)},
             {"green_dist_park_home_m", "m", "green_dist_park_m at homes only: per-area percentiles over homes", {},
-             "diverging", 0.0, 1000.0},
+             "green", 0.0, 1000.0, distance_classes(s_.park_pass_distance_m)},
             {"green_trees_visible", "trees",
              fmt::format("trees ({}) within {} m of the home, at least {} m2 crown", s_.trees_visibility,
                          s_.trees_radius_m, s_.tree_min_crown_area_m2),
              {s_.trees_pass_count - 0.5}, "green", 0.0, 20.0},
             {"green_rule_3", "flag", fmt::format("home sees at least {} trees (0/1, NaN where no home)", s_.trees_pass_count),
-             {0.5}, "green", 0.0, 1.0},
+             {0.5}, "green", 0.0, 1.0, flag_classes("fewer trees", "sees 3 trees")},
             {"green_rule_30", "flag",
              fmt::format("home's {} has at least {} % canopy (0/1)", area_mode() ? "area" : "buffer", s_.canopy_pass_pct),
-             {0.5}, "green", 0.0, 1.0},
+             {0.5}, "green", 0.0, 1.0, flag_classes("less canopy", "30 % canopy")},
             {"green_rule_300", "flag",
              fmt::format("home within {} m of green of at least {} m2 (0/1)", s_.park_pass_distance_m, s_.park_min_area_m2),
-             {0.5}, "green", 0.0, 1.0},
+             {0.5}, "green", 0.0, 1.0, flag_classes("no park within reach", "park within reach")},
             {"green_rule_all", "flag",
              fmt::format("home meets all three rules (0/1); preset {}; in effect: {}", s_.preset, s_.describe()), {0.5},
-             "green", 0.0, 1.0},
+             "green", 0.0, 1.0, flag_classes("fails at least one rule", "meets 3, 30 and 300")},
             {"green_rules_met", "rules", "number of the rules 3, 30 and 300 the home meets (0-3)", {0.5, 1.5, 2.5},
-             "green", 0.0, 3.0},
+             "green", 0.0, 3.0,
+             {{0.0, "#d7191c", "no rule"}, {0.5, "#fdae61", "1 rule"}, {1.5, "#a6d96a", "2 rules"}, {2.5, "#1a9641", "3 rules"}}},
         };
         if (area_mode()) {
             out.push_back({"green_canopy_area_pct", "%",
@@ -372,6 +392,115 @@ public:
                 write_cell(ctx.inputs, L, *global, col, row, share, out);
             }
         }
+    }
+
+    // The dwelling point layer (green-method.md section 7.1: shares of homes, weighted by dwellings):
+    // one point per address of the population role with dwellings (or residents) > 0 inside the grid,
+    // with the per-home values and the rule flags. The engine adds per-area statistics from the weights.
+    [[nodiscard]] std::vector<PointLayer> compute_points(const LayerStack& stack, int threads) const override {
+        if (!stack.has_features("population")) return {};
+        const Layers L = layers(stack);
+        const auto global = global_fields(stack, L);
+        const GridSpec& grid = stack.grid();
+        const auto homes = home_points(stack);
+        const auto n = homes.size();
+        const double nan = std::nan("");
+        std::vector<double> seen(n, nan), canopy(n, nan), dist(n, nan), meets3(n, nan), meets30(n, nan), meets300(n, nan),
+            meets_all(n, nan), rules(n, nan);
+
+        // Homes in bands of rows; a band's canopy sums come from one summed-area table of the band and the
+        // disc radius above and below it (the same integer sums as any tile: bitwise the raster's value).
+        constexpr std::int64_t kBandRows = 256;
+        const Disc disc = make_disc(s_.canopy_radius_m, grid.cell_size_m);
+        std::vector<std::vector<std::size_t>> bands(static_cast<std::size_t>((grid.rows + kBandRows - 1) / kBandRows));
+        for (std::size_t i = 0; i < n; ++i) bands[static_cast<std::size_t>(homes[i].row / kBandRows)].push_back(i);
+        parallel_for_each(bands.size(), threads, [&](std::size_t b) {
+            if (bands[b].empty()) return;
+            std::optional<CanopySums> sums;
+            if (!area_mode()) {
+                const auto r0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(b) * kBandRows - disc.radius_cells);
+                const auto r1 = std::min<std::int64_t>(grid.rows, (static_cast<std::int64_t>(b) + 1) * kBandRows + disc.radius_cells);
+                sums.emplace(*this, L, Window{0, r0, grid.cols, r1 - r0}, disc);
+            }
+            for (std::size_t i : bands[b]) {
+                const auto& h = homes[i];
+                if (!L.valid(h.col, h.row)) continue;
+                double share = nan;
+                if (area_mode()) {
+                    const auto idx = static_cast<std::size_t>(L.area_index->at(h.col, h.row));
+                    share = idx < global->area_canopy_pct.size() ? global->area_canopy_pct[idx] : nan;
+                } else {
+                    std::int64_t crown = 0, land = 0;
+                    sums->row(h.row, h.col, 1, &crown, &land);
+                    share = CanopySums::share(crown, land);
+                }
+                const auto cell = static_cast<std::size_t>(h.row * grid.cols + h.col);
+                double d = global->park_distance_m[cell];
+                if (network_mode() && global->park_mask[cell] == 0) d = global->network.distance_from(h.p.x, h.p.y, s_.network_snap_max_m);
+                if (std::isinf(d)) d = nan;
+                const double count = static_cast<double>(score_at(stack, L, *global, h.col, h.row, false));
+                const bool r3 = count >= s_.trees_pass_count, r30 = share >= s_.canopy_pass_pct, r300 = d <= s_.park_pass_distance_m;
+                seen[i] = count;
+                canopy[i] = share;
+                dist[i] = d;
+                meets3[i] = r3 ? 1.0 : 0.0;
+                meets30[i] = r30 ? 1.0 : 0.0;
+                meets300[i] = r300 ? 1.0 : 0.0;
+                meets_all[i] = (r3 && r30 && r300) ? 1.0 : 0.0;
+                rules[i] = static_cast<double>(int{r3} + int{r30} + int{r300});
+            }
+        });
+
+        PointLayer layer;
+        layer.name = "green_dwellings";
+        layer.description = fmt::format("addresses with {} > 0: trees seen, canopy, distance to a park and the 3-30-300 "
+                                        "flags per home; weights: {}; preset {}",
+                                        s_.homes, s_.point_weight, s_.preset);
+        std::vector<double> ids(n), dwellings(n), residents(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            layer.points.push_back(homes[i].p);
+            ids[i] = static_cast<double>(homes[i].feature_id);
+            dwellings[i] = homes[i].dwellings;
+            residents[i] = homes[i].residents;
+        }
+        const auto column = [&](std::string name, std::string unit, std::string description, std::vector<double> values,
+                                std::vector<double> thresholds) {
+            PointColumn c;
+            c.name = std::move(name);
+            c.unit = std::move(unit);
+            c.description = std::move(description);
+            c.values = std::move(values);
+            c.thresholds = std::move(thresholds);
+            layer.columns.push_back(std::move(c));
+        };
+        column("feature_id", "", "id of the address in the population input", std::move(ids), {});
+        // The run writes the weight column itself; the other count is a column.
+        if (s_.point_weight == "residents") {
+            column("dwellings", "", "dwellings at the address", dwellings, {});
+        } else {
+            column("residents", "", "residents at the address", residents, {});
+        }
+        column("trees_visible", "trees", fmt::format("trees ({}) within {} m", s_.trees_visibility, s_.trees_radius_m),
+               std::move(seen), {s_.trees_pass_count - 0.5});
+        column("canopy_pct", "%", fmt::format("tree-crown cover of the home's {}", area_mode() ? "area" : "buffer"),
+               std::move(canopy), {s_.canopy_pass_pct});
+        column("dist_park_m", "m",
+               fmt::format("distance to green of at least {} m2 ({})", s_.park_min_area_m2,
+                           network_mode() ? "walking network from the address" : "Euclidean, cell centres"),
+               std::move(dist), {s_.park_pass_distance_m});
+        column("meets_3", "flag", fmt::format("sees at least {} trees (0/1)", s_.trees_pass_count), std::move(meets3), {0.5});
+        column("meets_30", "flag", fmt::format("canopy at least {} % (0/1)", s_.canopy_pass_pct), std::move(meets30), {0.5});
+        column("meets_300", "flag", fmt::format("within {} m of a park (0/1)", s_.park_pass_distance_m), std::move(meets300), {0.5});
+        column("meets_all", "flag", "meets 3, 30 and 300 (0/1)", std::move(meets_all), {0.5});
+        column("rules_met", "rules", "number of the rules 3, 30 and 300 met (0-3)", std::move(rules), {0.5, 1.5, 2.5});
+        layer.residents = s_.point_weight == "residents" ? residents : dwellings;
+        layer.weight_name = s_.point_weight;
+        layer.style_column = "meets_all";
+        layer.style = "green";
+        layer.style_min = 0.0;
+        layer.style_max = 1.0;
+        layer.classes = flag_classes("fails at least one rule", "meets 3, 30 and 300");
+        return {layer};
     }
 
     [[nodiscard]] Explanation explain(const LayerStack& stack, double x, double y) const override {
@@ -852,6 +981,59 @@ private:
         std::vector<std::int64_t> crown_, land_;
         bool all_land_ = true;
     };
+
+    struct HomePoint {
+        Point2 p;
+        std::int64_t col = 0, row = 0;
+        double dwellings = 0.0, residents = 0.0;
+        std::int64_t feature_id = 0;
+    };
+
+    // The homes of the population role in input order: every point of a feature (a multipoint shares its
+    // numbers equally, as the loader), a polygon at the centre of its bounds when that lies inside it, else
+    // at the mean of its outer ring (an approximation of the loader's representative point); kept when
+    // dwellings (or residents, per `homes`) > 0 and the point lies in the grid.
+    std::vector<HomePoint> home_points(const LayerStack& stack) const {
+        const GridSpec& grid = stack.grid();
+        std::vector<HomePoint> homes;
+        for (const Feature& f : stack.features("population").features) {
+            std::vector<Point2> points = f.geometry.points;
+            if (points.empty() && !f.geometry.polygons.empty() && !f.geometry.polygons.front().rings.empty()) {
+                const Box2 b = f.geometry.bounds();
+                const Point2 centre{0.5 * (b.min_x + b.max_x), 0.5 * (b.min_y + b.max_y)};
+                const auto& ring = f.geometry.polygons.front().rings.front();
+                if (inside_ring(ring, centre)) {
+                    points.push_back(centre);
+                } else {
+                    Point2 mean{0.0, 0.0};
+                    const std::size_t m = ring.size() > 1 ? ring.size() - 1 : ring.size();  // closed: last = first
+                    for (std::size_t k = 0; k < m; ++k) mean = {mean.x + ring[k].x, mean.y + ring[k].y};
+                    const auto k = static_cast<double>(m);
+                    points.push_back({mean.x / k, mean.y / k});
+                }
+            }
+            if (points.empty()) continue;
+            const double share = 1.0 / static_cast<double>(points.size());
+            const double dwellings = f.number_or("dwellings", 0.0) * share, residents = f.number_or("residents", 0.0) * share;
+            if (!((s_.homes == "residents" ? residents : dwellings) > 0.0)) continue;
+            for (const Point2& p : points) {
+                const auto col = grid.col_of(p.x), row = grid.row_of(p.y);
+                if (!grid.contains_cell(col, row)) continue;
+                homes.push_back({p, col, row, dwellings, residents, f.id});
+            }
+        }
+        return homes;
+    }
+
+    static bool inside_ring(const Ring& ring, const Point2& p) {
+        bool inside = false;
+        for (std::size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
+            const Point2& a = ring[i];
+            const Point2& b = ring[j];
+            if ((a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) inside = !inside;
+        }
+        return inside;
+    }
 
     struct CacheEntry {
         std::once_flag once;

@@ -71,7 +71,12 @@ public:
              hashim_ ? "NDVI class (Hashim et al. 2019): 0 water, 1 non-vegetation, 3 shrub or grass, 4 trees"
                      : "NDVI class (ANK): 0 water, 1 no vegetation, 2 sparse, 3 grassland or shrub, 4 forest or "
                        "productive crops",
-             {2.5}, "green", 0.0, 4.0},
+             {2.5}, "green", 0.0, 4.0,
+             {{0.0, "#2c7bb6", "water"},
+              {0.5, "#d9d9d9", hashim_ ? "non-vegetation" : "no vegetation"},
+              {1.5, "#f6e8c3", "sparse vegetation"},
+              {2.5, "#a6d96a", hashim_ ? "shrub or grass" : "grassland or shrub"},
+              {3.5, "#1a9641", hashim_ ? "trees" : "forest or productive crops"}}},
         };
     }
 

@@ -44,6 +44,7 @@ struct Scene {
     std::map<std::string, Raster> rasters;
     std::vector<Feature> trees;
     std::vector<Feature> roads;
+    std::vector<Feature> addresses;
 
     explicit Scene(GridSpec g) : grid(std::move(g)) {
         for (const char* name : {"canopy.fraction", "canopy.height_m", "building.height_m", "dsm", "population.dwellings",
@@ -66,6 +67,22 @@ struct Scene {
     void home(std::int64_t col, std::int64_t row, float dwellings = 1.0f) {
         r("population.dwellings").at(col, row) = dwellings;
         r("population.residents").at(col, row) = 2.0f * dwellings;
+    }
+    // An address point; its cell's dwellings and residents grow by its numbers (as the loader sums them).
+    void address(double x, double y, double dwellings, double residents) {
+        Feature f;
+        f.id = static_cast<std::int64_t>(addresses.size()) + 1;
+        f.geometry.kind = Geometry::Kind::Point;
+        f.geometry.points.push_back({x, y});
+        f.attributes["dwellings"] = dwellings;
+        f.attributes["residents"] = residents;
+        addresses.push_back(std::move(f));
+        const auto col = grid.col_of(x), row = grid.row_of(y);
+        r("population.dwellings").at(col, row) += static_cast<float>(dwellings);
+        r("population.residents").at(col, row) += static_cast<float>(residents);
+    }
+    std::vector<PointLayer> points(const std::map<std::string, RawValue>& p, int threads = 2) const {
+        return access().configure(p)->compute_points(stack(), threads);
     }
     void road(std::vector<Point2> vertices) {
         Feature f;
@@ -90,6 +107,12 @@ struct Scene {
         set->role = "trees";
         set->features = trees;
         s.set_features("trees", set);
+        if (!addresses.empty()) {
+            auto a = std::make_shared<FeatureSet>();
+            a->role = "population";
+            a->features = addresses;
+            s.set_features("population", a);
+        }
         if (!roads.empty()) {
             auto r = std::make_shared<FeatureSet>();
             r->role = "roads";
@@ -420,6 +443,127 @@ TEST(GreenAccessTrees, IndexedCountsEqualTheReferenceOverEveryTree) {
         }
         EXPECT_GT(homes, 40);
     }
+}
+
+// ---- dwelling point layer ----------------------------------------------------------------------
+
+const PointColumn& column_of(const PointLayer& layer, const std::string& name) {
+    for (const auto& c : layer.columns) {
+        if (c.name == name) return c;
+    }
+    throw std::runtime_error("no column " + name);
+}
+
+// Every address's values equal the rasters at its cell (same integer disc sums, same tree counts, the
+// same flags) on a random town, for buffer and area canopy and both sight modes; 1 and 2 threads agree.
+TEST(GreenAccessDwellings, PointValuesEqualTheRastersAtTheirCells) {
+    Scene scene(test::make_grid(90, 70, 2.0));
+    std::mt19937 rng(17);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    scene.fill("landcover.paved", 0, 0, 90, 70, 1.0f);
+    scene.fill("landcover.grass", 50, 10, 35, 40, 1.0f);  // 1400 cells x 4 m2 = 5600 m2
+    scene.fill("landcover.paved", 50, 10, 35, 40, 0.0f);
+    scene.fill("landcover.water", 0, 60, 90, 10, 1.0f);
+    for (int b = 0; b < 20; ++b) {
+        const auto c = static_cast<std::int64_t>(u(rng) * 40), r = static_cast<std::int64_t>(u(rng) * 55);
+        scene.building(c, r, 3 + c % 4, 3 + r % 3, static_cast<float>(4.0 + 20.0 * u(rng)));
+    }
+    for (int t = 0; t < 80; ++t) {
+        const double x = scene.grid.origin_x + 180.0 * u(rng), y = scene.grid.origin_y - 140.0 * u(rng);
+        scene.tree(x, y, 3.0 + 15.0 * u(rng), 1.0 + 9.0 * u(rng));
+        scene.r("canopy.fraction").at(scene.grid.col_of(x), scene.grid.row_of(y)) = 1.0f;
+    }
+    for (int h = 0; h < 50; ++h) {
+        scene.address(scene.grid.origin_x + 180.0 * u(rng), scene.grid.origin_y - 120.0 * u(rng), 1.0 + (h % 3), 2.0 + (h % 5));
+    }
+    for (const char* unit : {"buffer", "area"}) {
+        for (const char* mode : {"line_of_sight", "buffer"}) {
+            SCOPED_TRACE(std::string(unit) + " " + mode);
+            const auto p = params({{"canopy_unit", text(unit)}, {"canopy_radius_m", number(20)}, {"trees_visibility", text(mode)},
+                                   {"park_min_area_m2", number(5000)}, {"park_pass_distance_m", number(60)}});
+            const auto raster = scene.run(p, 2, 32);
+            const auto layers = scene.points(p, 2);
+            ASSERT_EQ(layers.size(), 1u);
+            const PointLayer& L = layers[0];
+            EXPECT_EQ(L.name, "green_dwellings");
+            ASSERT_EQ(L.points.size(), 50u);
+            const auto canopy_out = std::string(unit) == "area" ? kCanopyArea : kCanopyShare;
+            int met = 0;
+            for (std::size_t i = 0; i < L.points.size(); ++i) {
+                const auto col = scene.grid.col_of(L.points[i].x), row = scene.grid.row_of(L.points[i].y);
+                EXPECT_EQ(static_cast<float>(column_of(L, "trees_visible").values[i]), raster[kTreesVisible].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "canopy_pct").values[i]), raster[canopy_out].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "dist_park_m").values[i]), raster[kDistParkHome].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "meets_3").values[i]), raster[kRule3].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "meets_30").values[i]), raster[kRule30].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "meets_300").values[i]), raster[kRule300].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "meets_all").values[i]), raster[kRuleAll].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "rules_met").values[i]), raster[kRulesMet].at(col, row)) << i;
+                met += column_of(L, "meets_300").values[i] == 1.0;
+            }
+            EXPECT_GT(met, 0);
+            EXPECT_LT(met, 50);
+            // The dwellings are the weights (default point_weight), the residents a column.
+            EXPECT_EQ(L.weight_name, "dwellings");
+            EXPECT_EQ(L.residents[4], 1.0 + 4 % 3);
+            EXPECT_EQ(column_of(L, "residents").values[4], 2.0 + 4 % 5);
+            const auto one = scene.points(p, 1);
+            for (const auto& c : L.columns) {
+                const auto& other = column_of(one[0], c.name).values;
+                for (std::size_t i = 0; i < c.values.size(); ++i) {
+                    ASSERT_TRUE((std::isnan(c.values[i]) && std::isnan(other[i])) || c.values[i] == other[i]) << c.name << i;
+                }
+            }
+        }
+    }
+}
+
+// The park behind a block (see GreenAccessNetwork): an address at (103, 152) is 3 m from the street at
+// x = 100, then 78 m north, 155 m east and 30 m south: 266 m along the network from the address itself
+// (the raster's 265 m is from the cell centre). An address at (395, 15) is 144 m from the nearest street
+// point (255, 50), beyond the 100 m snap: no distance, rule 300 fails. Shares of dwellings meeting 300:
+// 3 of 3 + 1 = 0.75 with dwellings weights, 5 of 5 + 1 = 0.833 with residents weights.
+TEST(GreenAccessDwellings, NetworkDistanceFromTheAddressAndWeightedShares) {
+    Scene scene = park_behind_a_block();
+    scene.r("population.dwellings").at(10, 14) = 0.0f;  // the block scene's cell home is replaced by addresses
+    scene.r("population.residents").at(10, 14) = 0.0f;
+    scene.address(103, 152, 3, 5);
+    scene.address(395, 15, 1, 1);
+    scene.address(200, 290, 0, 4);  // no dwellings: not a home
+    auto p = params({{"canopy_unit", text("buffer")}, {"park_distance", text("network")}});
+    const auto layers = scene.points(p);
+    ASSERT_EQ(layers.size(), 1u);
+    const PointLayer& L = layers[0];
+    ASSERT_EQ(L.points.size(), 2u);
+    EXPECT_DOUBLE_EQ(column_of(L, "dist_park_m").values[0], 266.0);
+    EXPECT_TRUE(std::isnan(column_of(L, "dist_park_m").values[1]));
+    const auto& m300 = column_of(L, "meets_300").values;
+    EXPECT_EQ(m300[0], 1.0);
+    EXPECT_EQ(m300[1], 0.0);
+    const auto share = [&](const std::vector<double>& w) { return (w[0] * m300[0] + w[1] * m300[1]) / (w[0] + w[1]); };
+    EXPECT_DOUBLE_EQ(share(L.residents), 0.75);
+    p["point_weight"] = text("residents");
+    const auto by_residents = scene.points(p);
+    EXPECT_EQ(by_residents[0].weight_name, "residents");
+    EXPECT_NEAR(share(by_residents[0].residents), 5.0 / 6.0, 1e-15);
+    // No trees in the scene: nobody meets 3, so nobody meets all three.
+    EXPECT_EQ(column_of(L, "meets_3").values[0], 0.0);
+    EXPECT_EQ(column_of(L, "meets_all").values[0], 0.0);
+    EXPECT_EQ(column_of(L, "rules_met").values[0], 1.0);
+    // Thresholds for the per-area shares, and the red/green style on meets_all.
+    EXPECT_EQ(column_of(L, "meets_all").thresholds, std::vector<double>{0.5});
+    EXPECT_EQ(column_of(L, "dist_park_m").thresholds, std::vector<double>{300.0});
+    EXPECT_EQ(L.style_column, "meets_all");
+    ASSERT_EQ(L.classes.size(), 2u);
+    EXPECT_EQ(L.classes[0].colour, "#d7191c");
+    EXPECT_EQ(L.classes[1].colour, "#1a9641");
+    // Euclidean: the address's cell centre (105, 155) is 100 m from the park.
+    EXPECT_DOUBLE_EQ(column_of(scene.points(params({{"canopy_unit", text("buffer")}}))[0], "dist_park_m").values[0], 100.0);
+}
+
+TEST(GreenAccessDwellings, NoAddressPointsNoLayer) {
+    Scene scene = park_behind_a_block();
+    EXPECT_TRUE(scene.points(params({{"canopy_unit", text("buffer")}})).empty());
 }
 
 // ---- canopy ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 #include "support/conformance_stack.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -62,6 +63,26 @@ LayerStack synthetic_stack_for(const IndicatorModel& model, const GridSpec& grid
                 trees->features.push_back(std::move(f));
             }
             stack.set_features(name, trees);
+            continue;
+        }
+        if (name == "population") {
+            // Random address points, one per 30 cells, with 1-4 dwellings and twice as many residents.
+            std::mt19937 rng(++s);
+            std::uniform_real_distribution<double> u01(0.0, 1.0);
+            auto homes = std::make_shared<FeatureSet>();
+            homes->role = "population";
+            const Box2 ext = grid.extent();
+            for (std::int64_t i = 0; i < 2 + grid.cell_count() / 30; ++i) {
+                Feature f;
+                f.id = i + 1;
+                f.source = "synthetic";
+                f.geometry.kind = Geometry::Kind::Point;
+                f.geometry.points.push_back({ext.min_x + u01(rng) * (ext.max_x - ext.min_x), ext.min_y + u01(rng) * (ext.max_y - ext.min_y)});
+                f.attributes["dwellings"] = std::floor(1.0 + 4.0 * u01(rng));
+                f.attributes["residents"] = 2.0 * f.number_or("dwellings", 1.0);
+                homes->features.push_back(std::move(f));
+            }
+            stack.set_features(name, homes);
             continue;
         }
         if (name == "buildings") {
