@@ -127,6 +127,32 @@ TEST(GreenAccessRealDelft, GreenAndCanopySharesAndParkAccess) {
                     dist[0].p50 ? std::to_string(*dist[0].p50).c_str() : "-",
                     dist[0].p90 ? std::to_string(*dist[0].p90).c_str() : "-");
         EXPECT_GT(share300[0].cells, 100);
+        // The dwelling point layer: one point per building (its representative point as the loader puts
+        // it, approximated by the bounds centre or the ring mean), weighted by dwellings.
+        const auto points = model->compute_points(stack, 2);
+        ASSERT_EQ(points.size(), 1u);
+        const PointLayer& L = points[0];
+        const auto weighted_share = [&](const char* column) {
+            double met = 0.0, all = 0.0;
+            for (const auto& c : L.columns) {
+                if (c.name != column) continue;
+                for (std::size_t i = 0; i < c.values.size(); ++i) {
+                    if (std::isnan(c.values[i])) continue;
+                    all += L.residents[i];
+                    met += L.residents[i] * c.values[i];
+                }
+            }
+            return all > 0.0 ? met / all : std::nan("");
+        };
+        std::printf("Delft BGT, preset %s, green_dwellings: %zu addresses; share of dwellings meeting 3 %.3f, 30 %.3f, "
+                    "300 %.3f, all three %.3f\n",
+                    preset, L.points.size(), weighted_share("meets_3"), weighted_share("meets_30"),
+                    weighted_share("meets_300"), weighted_share("meets_all"));
+        EXPECT_GE(L.points.size(), 150u);
+        // No trees in the BGT: nobody sees 3 trees or has 30 % canopy.
+        EXPECT_EQ(weighted_share("meets_3"), 0.0);
+        EXPECT_EQ(weighted_share("meets_30"), 0.0);
+        if (std::string(preset) == "zh-open") EXPECT_GT(weighted_share("meets_300"), 0.9);
         // Delft's extract holds about 0.35 ha of scattered vegetation: no contiguous green reaches 1 ha.
         if (std::string(preset) != "zh-open") EXPECT_TRUE(std::isnan(out[kDistPark].at(300, 150)));
     }
