@@ -106,7 +106,7 @@ const IndicatorDescriptor& green_access_descriptor() {
     using K = ParameterSpec::Kind;
     static const IndicatorDescriptor descriptor{
         "green.access",
-        "1.0.0",
+        "1.1.0",
         "Green for health per home: trees visible (3), tree-crown cover (30), distance to a park of a minimum "
         "size (300), with per-home flags for each rule and all three",
         "3-30-300 rule (Konijnendijk 2021, 2023) and the RIVM rules of thumb of 18 December 2025 as operationalised "
