@@ -122,3 +122,42 @@ void BM_HeatPetTierA(benchmark::State& state) {
 BENCHMARK(BM_HeatPetTierA)->Arg(2000)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 
 }  // namespace
+
+// heat.tmrt (tier B): the split sky view factors (buildings, vegetation, vegetation in front of buildings,
+// each also per N/E/S/W half) on the 1000 x 1000 city, and the whole indicator for one hour on 1 Mcells.
+#include "heat/solweig.hpp"
+
+namespace {
+
+void BM_HeatTmrtSkyFactors153(benchmark::State& state) {
+    const auto side = state.range(0);
+    auto s = city_surface(side);
+    const auto rays = sky_factor_rays(153, 1.0, 100.0);
+    std::vector<SkyFactors> out(static_cast<std::size_t>(side * side));
+    for (auto _ : state) {
+        tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, side, 50), [&](const tbb::blocked_range<std::int64_t>& rr) {
+            std::vector<SkyFactors> part;
+            const Window region{0, rr.begin(), side, rr.end() - rr.begin()};
+            sky_factors(s, region, rays, part);
+            std::copy(part.begin(), part.end(), out.begin() + rr.begin() * side);
+        });
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["Mcells/s"] = benchmark::Counter(static_cast<double>(side * side) / 1e6, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_HeatTmrtSkyFactors153)->Arg(1000)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+
+void BM_HeatTmrtTierBOneHour(benchmark::State& state) {
+    const auto side = state.range(0);
+    const auto& st = pet_stack(side);
+    const auto model = indicators::builtin_registry().get("heat.tmrt").configure(
+        {{"hour_start_local", {14.0, "bench"}}, {"hour_end_local", {15.0, "bench"}}});
+    for (auto _ : state) {
+        auto out = run_indicator(*model, st, {2, 512, {}});  // 2 x 2 tiles for the 2 threads
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["Mcells"] = static_cast<double>(side * side) / 1e6;
+}
+BENCHMARK(BM_HeatTmrtTierBOneHour)->Arg(1000)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+
+}  // namespace

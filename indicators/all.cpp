@@ -6,6 +6,7 @@
 #include "green/green_ndvi.hpp"
 #include "green/green_share.hpp"
 #include "heat/heat.hpp"
+#include "heat/heat_tmrt.hpp"
 #include "noise/noise_cnossos.hpp"
 
 namespace areatwin::indicators {
@@ -17,6 +18,7 @@ void register_all(IndicatorRegistry& registry) {
     registry.add(std::make_unique<noise::NoiseCnossos>());
     registry.add(std::make_unique<air::AirTraffic>());
     registry.add(std::make_unique<heat::HeatPet>());
+    registry.add(std::make_unique<heat::HeatTmrt>());
 }
 
 const IndicatorRegistry& builtin_registry() {
