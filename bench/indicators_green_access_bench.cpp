@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <memory>
 #include <vector>
 
@@ -13,7 +17,9 @@
 #include "areatwin/engine/layer_stack.hpp"
 #include "areatwin/engine/roles.hpp"
 #include "areatwin/indicators/all.hpp"
+#include "areatwin/io/load.hpp"
 #include "green/green_access_kernels.hpp"
+#include "green/green_share.hpp"
 
 namespace {
 
@@ -176,5 +182,126 @@ void BM_GreenAccessTreesVisible(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * 50000);
 }
 BENCHMARK(BM_GreenAccessTreesVisible)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- side by side with GDAL and GRASS (bench/green_vs_gdal_grass.py) ------------------------------
+// The script writes one green mask (0/1, Byte GeoTIFF) and runs these on it, each in its own process
+// under /usr/bin/time for the peak memory: AREATWIN_GREEN_MASK names the file, AREATWIN_GREEN_GRID its
+// grid as "origin_x,origin_y,cell_size_m,cols,rows" (EPSG:28992); with AREATWIN_GREEN_OUT the result
+// of the last iteration is written there as raw float32 for the script to compare. Reading the file is
+// not timed. Without the variables the benchmarks skip.
+struct MaskFile {
+    GridSpec grid;
+    Raster mask;
+    std::string out;
+};
+
+const MaskFile* mask_file() {
+    static const std::unique_ptr<MaskFile> file = []() -> std::unique_ptr<MaskFile> {
+        const char* path = std::getenv("AREATWIN_GREEN_MASK");
+        const char* grid_text = std::getenv("AREATWIN_GREEN_GRID");
+        if (path == nullptr || grid_text == nullptr) return nullptr;
+        GridSpec grid;
+        grid.crs = "EPSG:28992";
+        char comma = 0;
+        std::istringstream in(grid_text);
+        in >> grid.origin_x >> comma >> grid.origin_y >> comma >> grid.cell_size_m >> comma >> grid.cols >> comma >> grid.rows;
+        areatwin::io::SourceSpec source;
+        source.role = "landcover";
+        source.path = path;
+        areatwin::io::LoadReport report;
+        auto f = std::make_unique<MaskFile>(MaskFile{grid, areatwin::io::read_raster(source, grid, areatwin::io::Resampling::Average, report), ""});
+        if (const char* out = std::getenv("AREATWIN_GREEN_OUT")) f->out = out;
+        return f;
+    }();
+    return file.get();
+}
+
+void write_raw(const std::string& path, const float* data, std::size_t n) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n * sizeof(float)));
+}
+
+// Distance in metres from every cell centre to the nearest mask cell (what gdal_proximity.py
+// -distunits GEO computes): threshold, exact squared distance transform, square root.
+void BM_GreenFileDistance(benchmark::State& state) {
+    const MaskFile* f = mask_file();
+    if (f == nullptr) {
+        state.SkipWithError("set AREATWIN_GREEN_MASK and AREATWIN_GREEN_GRID (bench/green_vs_gdal_grass.py)");
+        return;
+    }
+    const auto& v = f->mask.values();
+    std::vector<float> distance(v.size());
+    for (auto _ : state) {
+        std::vector<std::uint8_t> mask(v.size());
+        for (std::size_t i = 0; i < v.size(); ++i) mask[i] = v[i] >= 0.5f ? 1 : 0;
+        const auto d2 = areatwin::indicators::green::squared_distance_transform(mask, f->grid.cols, f->grid.rows);
+        for (std::size_t i = 0; i < d2.size(); ++i) distance[i] = static_cast<float>(std::sqrt(d2[i]) * f->grid.cell_size_m);
+        benchmark::DoNotOptimize(distance.data());
+    }
+    state.SetItemsProcessed(state.iterations() * f->grid.cell_count());
+    if (!f->out.empty()) write_raw(f->out, distance.data(), distance.size());
+}
+BENCHMARK(BM_GreenFileDistance)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Share of the mask within a radius (green.share on landcover.grass = mask, the exact disc of cells whose
+// centre lies within the radius, what r.neighbors -c method=average with size 2r+1 computes):
+// range(0) radius in m, range(1) threads.
+void BM_GreenFileShare(benchmark::State& state) {
+    const MaskFile* f = mask_file();
+    if (f == nullptr) {
+        state.SkipWithError("set AREATWIN_GREEN_MASK and AREATWIN_GREEN_GRID (bench/green_vs_gdal_grass.py)");
+        return;
+    }
+    LayerStack stack(f->grid);
+    stack.set_raster(areatwin::layer::landcover_fraction("grass"), std::make_shared<const Raster>(f->mask));
+    areatwin::IndicatorRegistry registry;
+    areatwin::indicators::register_all(registry);
+    const auto model = registry.get("green.share").configure(
+        {{"radius_m", areatwin::RawValue{std::vector<double>{static_cast<double>(state.range(0))}, "benchmark"}},
+         {"green_classes", areatwin::RawValue{std::vector<std::string>{"grass"}, "benchmark"}}});
+    areatwin::ExecutorOptions options;
+    options.threads = static_cast<int>(state.range(1));
+    options.tile_size = 1024;
+    std::vector<Raster> outputs;
+    for (auto _ : state) {
+        outputs = areatwin::run_indicator(*model, stack, options);
+        benchmark::DoNotOptimize(outputs.front().values().data());
+    }
+    state.SetItemsProcessed(state.iterations() * f->grid.cell_count());
+    if (!f->out.empty()) write_raw(f->out, outputs.front().values().data(), outputs.front().values().size());
+}
+BENCHMARK(BM_GreenFileShare)->ArgsProduct({{50, 250}, {1, 2}})->ArgNames({"radius_m", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The disc-sum kernel alone, over one summed-area table of a 1280 x 1280 window (a 1024-cell tile with
+// a 128-cell halo) at a radius of range(0) cells: range(1) = 0 the plain clamped loop, 1 the split loop
+// with its vectorised middle. Items are output cells; both give the same integers (green_share_test).
+void BM_GreenDiscSums(benchmark::State& state) {
+    const std::int64_t side = 1280, halo = 128, core = side - 2 * halo;
+    std::vector<std::int64_t> sat(static_cast<std::size_t>((side + 1) * (side + 1)), 0);
+    SplitMix64 rng{3};
+    for (std::int64_t r = 0; r < side; ++r) {
+        std::int64_t run = 0;
+        for (std::int64_t c = 0; c < side; ++c) {
+            run += static_cast<std::int64_t>(rng.unit() * 1048576.0);
+            sat[static_cast<std::size_t>((r + 1) * (side + 1) + c + 1)] = sat[static_cast<std::size_t>(r * (side + 1) + c + 1)] + run;
+        }
+    }
+    const auto disc = areatwin::indicators::green::make_disc(static_cast<double>(state.range(0)), 1.0);
+    std::vector<std::int64_t> acc(static_cast<std::size_t>(core));
+    for (auto _ : state) {
+        for (std::int64_t row = halo; row < halo + core; ++row) {
+            std::fill(acc.begin(), acc.end(), 0);
+            if (state.range(1) == 0) {
+                areatwin::indicators::green::add_disc_sums_plain(disc, sat.data(), side, side, row, halo, core, acc.data());
+            } else {
+                areatwin::indicators::green::add_disc_sums(disc, sat.data(), side, side, row, halo, core, acc.data());
+            }
+            benchmark::DoNotOptimize(acc.data());
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * core * core);
+    state.counters["rectangles"] = static_cast<double>(disc.rectangles.size());
+}
+BENCHMARK(BM_GreenDiscSums)->ArgsProduct({{25, 125}, {0, 1}})->ArgNames({"radius_cells", "split"})->Unit(benchmark::kMillisecond);
 
 }  // namespace

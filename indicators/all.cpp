@@ -3,6 +3,7 @@
 
 #include "air/air_traffic.hpp"
 #include "green/green_access.hpp"
+#include "green/green_ndvi.hpp"
 #include "green/green_share.hpp"
 #include "heat/heat.hpp"
 #include "heat/heat_tmrt.hpp"
@@ -13,6 +14,7 @@ namespace areatwin::indicators {
 void register_all(IndicatorRegistry& registry) {
     registry.add(std::make_unique<green::GreenShare>());
     registry.add(std::make_unique<green::GreenAccess>());
+    registry.add(std::make_unique<green::GreenNdvi>());
     registry.add(std::make_unique<noise::NoiseCnossos>());
     registry.add(std::make_unique<air::AirTraffic>());
     registry.add(std::make_unique<heat::HeatPet>());

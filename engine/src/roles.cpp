@@ -64,6 +64,8 @@ std::vector<RoleSpec> make_roles() {
          false, "acoustic ground factor; derived from land cover when absent"},
         {"dem", "raster", {}, false, "terrain elevation (m above datum)"},
         {"dsm", "raster", {}, false, "surface elevation (m above datum); built from DEM + buildings + trees when absent"},
+        {"s2_red", "raster", {}, false, "Sentinel-2 L2A band B4 (red, 665 nm) digital numbers"},
+        {"s2_nir", "raster", {}, false, "Sentinel-2 L2A band B8 (near infrared, 842 nm) digital numbers"},
         {"population", "point|raster",
          {{"residents", "", false, false, "residents"}, {"dwellings", "", false, false, "dwellings"}},
          false, "address points with residents and dwellings, or a residents raster"},
@@ -79,6 +81,8 @@ std::vector<RoleSpec> make_roles() {
          false, "receiver points"},
         {"barriers", "line", {{"height_m", "m", false, true, "barrier height above ground"}}, false,
          "noise barriers"},
+        {"paths", "line", {{"name", "", true, false, "path name"}}, false,
+         "walkable paths (footways, cycle paths, park paths) for network distances"},
         {"meteo", "table", {}, true, "meteorological tables"},
         {"weather", "table", {}, true, "hourly weather records (temperature, humidity, wind, radiation)"},
     };

@@ -13,11 +13,13 @@
 #include <memory>
 #include <mutex>
 #include <numbers>
+#include <optional>
 #include <variant>
 
 #include <fmt/format.h>
 
 #include "areatwin/engine/errors.hpp"
+#include "areatwin/engine/executor.hpp"
 #include "areatwin/engine/roles.hpp"
 #include "green/green_access_kernels.hpp"
 #include "green/green_share.hpp"
@@ -104,13 +106,15 @@ const IndicatorDescriptor& green_access_descriptor() {
     using K = ParameterSpec::Kind;
     static const IndicatorDescriptor descriptor{
         "green.access",
-        "1.0.0",
+        "1.1.0",
         "Green for health per home: trees visible (3), tree-crown cover (30), distance to a park of a minimum "
         "size (300), with per-home flags for each rule and all three",
         "3-30-300 rule (Konijnendijk 2021, 2023) and the RIVM rules of thumb of 18 December 2025 as operationalised "
         "in green-method.md sections 1.2-1.5 (per-rule parameters and named presets), 2 (RIVM), 4 (canopy, mode A "
         "per area and mode B per home) and 7 (shares of homes). Park distance: exact Euclidean distance transform "
-        "(Felzenszwalb & Huttenlocher 2012) to cells of contiguous green of at least the minimum area.",
+        "(Felzenszwalb & Huttenlocher 2012) to cells of contiguous green of at least the minimum area, or (park_distance "
+        "network) the snap distance to the walking network plus the multi-source Dijkstra distance to the nearest "
+        "entrance, where a road or path enters such green (section 1.3 network_to_entrance).",
         "Cell sizes up to about a fifth of the tree radius (line of sight is tested per half cell; a 10 m grid "
         "only roughly resolves 30 m sight lines). Distances are between cell centres (within half a cell "
         "diagonal of the distance to the park edge). Upper floors are not modelled (observer targets at "
@@ -118,8 +122,9 @@ const IndicatorDescriptor& green_access_descriptor() {
         "Homes are cells with dwellings (or residents) > 0; per-area shares of homes come from the per-area "
         "statistics of the 0/1 flag outputs (share_above_0p5, residents-weighted). Parks are contiguous cells "
         "whose park-class fraction reaches park_cell_min_fraction (public access is not checked). Gardens and "
-        "green facades (RIVM's alternative to 3 trees) are not modelled. Network distance is not implemented: "
-        "presets whose source uses walking distance (cobra, handbook-2025) are computed with Euclidean distance. "
+        "green facades (RIVM's alternative to 3 trees) are not modelled. Presets keep Euclidean distance, also "
+        "where the source uses walking distance (cobra, handbook-2025): set park_distance network for it. Network "
+        "lines connect where they share a vertex, not where they merely cross; every road line is walkable. "
         "A parameter the batch file leaves out takes the preset's value.",
         {
             {"preset", K::Choice, "",
@@ -159,6 +164,14 @@ const IndicatorDescriptor& green_access_descriptor() {
              {}, {"4"}, 0.0, 0.0, {"4", "8"}},
             {"park_pass_distance_m", K::Number, "m", "rule 300 passes within this distance (300 m, section 1.3)",
              {300.0}, {}, 1.0, 10000.0, {}},
+            {"park_distance", K::Choice, "",
+             "distance to a park 'euclidean' (to the nearest park cell, section 1.3 euclidean_to_edge) or along the "
+             "walking 'network' of the roads and paths lines to the nearest entrance (network_to_entrance)",
+             {}, {"euclidean"}, 0.0, 0.0, {"euclidean", "network"}},
+            {"network_snap_max_m", K::Number, "m",
+             "with park_distance 'network': a home reaches the network at its nearest point within this distance "
+             "(inference); farther homes have no distance",
+             {100.0}, {}, 0.0, 10000.0, {}},
             {"trees_visibility", K::Choice, "",
              "rule 3 counts trees in 'line_of_sight' of the home (section 1.5) or every tree in a 'buffer' "
              "(cobra, handbook, barcelona)",
@@ -200,6 +213,10 @@ const IndicatorDescriptor& green_access_descriptor() {
             {"homes", K::Choice, "",
              "a home is a cell with 'dwellings' > 0 (section 7.1) or with 'residents' > 0", {}, {"dwellings"}, 0.0,
              0.0, {"dwellings", "residents"}},
+            {"point_weight", K::Choice, "",
+             "the green_dwellings point layer's per-area shares weight each address by its 'dwellings' (section "
+             "7.1: weighted by dwelling count) or its 'residents'",
+             {}, {"dwellings"}, 0.0, 0.0, {"dwellings", "residents"}},
         },
     };
     return descriptor;
@@ -232,7 +249,9 @@ enum Out : std::size_t {
 // Everything computed once per scenario over the whole grid: the parks (a global connected-component
 // operation), their distance transform, the canopy of each area, and the tree observers.
 struct GlobalFields {
-    std::vector<float> park_distance_m;   // +inf where no qualifying park exists
+    std::vector<float> park_distance_m;   // +inf where no qualifying park exists (or is reachable)
+    std::vector<std::uint8_t> park_mask;  // qualifying park cells
+    WalkNetwork network;                  // park_distance: network only
     std::int64_t parks_found = 0;
     std::int64_t parks_qualifying = 0;
     std::vector<double> area_canopy_pct;  // per area index; NaN for an area without land
@@ -261,6 +280,22 @@ struct Layers {
     }
 };
 
+// Greens for the distance to a park, darkest nearest, in thirds of the pass distance; beyond it pale and
+// then grey (a value equal to a break falls in the lower class, so the pass distance itself is green).
+std::vector<StyleClass> distance_classes(double pass_m) {
+    const auto label = [](double a, double b) { return fmt::format("{:g}-{:g} m", a, b); };
+    return {{0.0, "#00441b", label(0.0, pass_m / 3.0)},
+            {pass_m / 3.0, "#238b45", label(pass_m / 3.0, 2.0 * pass_m / 3.0)},
+            {2.0 * pass_m / 3.0, "#74c476", label(2.0 * pass_m / 3.0, pass_m)},
+            {pass_m, "#e5f5e0", label(pass_m, 2.0 * pass_m)},
+            {2.0 * pass_m, "#bdbdbd", fmt::format("over {:g} m", 2.0 * pass_m)}};
+}
+
+// Red/green classes of a 0/1 rule flag (a value equal to the 0.5 break falls in the lower class).
+std::vector<StyleClass> flag_classes(const std::string& fails, const std::string& meets) {
+    return {{0.0, "#d7191c", fails}, {0.5, "#1a9641", meets}};
+}
+
 class GreenAccessModel final : public IndicatorModel {
 public:
     explicit GreenAccessModel(const Parameters& params) : s_(resolve_access_settings(params)) {}
@@ -280,6 +315,11 @@ public:
         names.emplace_back(s_.homes == "residents" ? layer::residents : layer::dwellings);
         if (area_mode()) names.emplace_back(layer::area_index);
         names.emplace_back("trees");
+        names.emplace_back("population");  // the address points of the green_dwellings layer
+        if (network_mode()) {
+            names.emplace_back("roads");
+            names.emplace_back("paths");
+        }
         return names;
     }
 
@@ -295,27 +335,30 @@ public:
              "tree-crown cover of the cell's land; its per-area mean is the canopy cover of the area", {}, "green", 0.0,
              100.0},
             {"green_dist_park_m", "m",
-             fmt::format("distance to the nearest green of at least {} m2 (cell centres, Euclidean)", s_.park_min_area_m2),
-             {s_.park_pass_distance_m}, "diverging", 0.0, 1000.0},
+             fmt::format("distance to the nearest green of at least {} m2 ({})", s_.park_min_area_m2,
+                         network_mode() ? "walking network from the nearest network point to the nearest entrance"
+                                        : "cell centres, Euclidean"),
+             {s_.park_pass_distance_m}, "green", 0.0, 1000.0, distance_classes(s_.park_pass_distance_m)},
             {"green_dist_park_home_m", "m", "green_dist_park_m at homes only: per-area percentiles over homes", {},
-             "diverging", 0.0, 1000.0},
+             "green", 0.0, 1000.0, distance_classes(s_.park_pass_distance_m)},
             {"green_trees_visible", "trees",
              fmt::format("trees ({}) within {} m of the home, at least {} m2 crown", s_.trees_visibility,
                          s_.trees_radius_m, s_.tree_min_crown_area_m2),
              {s_.trees_pass_count - 0.5}, "green", 0.0, 20.0},
             {"green_rule_3", "flag", fmt::format("home sees at least {} trees (0/1, NaN where no home)", s_.trees_pass_count),
-             {0.5}, "green", 0.0, 1.0},
+             {0.5}, "green", 0.0, 1.0, flag_classes("fewer trees", "sees 3 trees")},
             {"green_rule_30", "flag",
              fmt::format("home's {} has at least {} % canopy (0/1)", area_mode() ? "area" : "buffer", s_.canopy_pass_pct),
-             {0.5}, "green", 0.0, 1.0},
+             {0.5}, "green", 0.0, 1.0, flag_classes("less canopy", "30 % canopy")},
             {"green_rule_300", "flag",
              fmt::format("home within {} m of green of at least {} m2 (0/1)", s_.park_pass_distance_m, s_.park_min_area_m2),
-             {0.5}, "green", 0.0, 1.0},
+             {0.5}, "green", 0.0, 1.0, flag_classes("no park within reach", "park within reach")},
             {"green_rule_all", "flag",
              fmt::format("home meets all three rules (0/1); preset {}; in effect: {}", s_.preset, s_.describe()), {0.5},
-             "green", 0.0, 1.0},
+             "green", 0.0, 1.0, flag_classes("fails at least one rule", "meets 3, 30 and 300")},
             {"green_rules_met", "rules", "number of the rules 3, 30 and 300 the home meets (0-3)", {0.5, 1.5, 2.5},
-             "green", 0.0, 3.0},
+             "green", 0.0, 3.0,
+             {{0.0, "#d7191c", "no rule"}, {0.5, "#fdae61", "1 rule"}, {1.5, "#a6d96a", "2 rules"}, {2.5, "#1a9641", "3 rules"}}},
         };
         if (area_mode()) {
             out.push_back({"green_canopy_area_pct", "%",
@@ -334,59 +377,130 @@ public:
         const Window& w = ctx.tile.halo;
         const Window& core = ctx.tile.core;
 
-        // Summed-area tables of canopy and land over the halo window (zero first row and column).
-        const auto stride = w.cols + 1;
-        std::vector<std::int64_t> crown_sat(static_cast<std::size_t>(stride * (w.rows + 1)), 0);
-        std::vector<std::int64_t> land_sat(crown_sat.size(), 0);
-        for (std::int64_t r = 0; r < w.rows; ++r) {
-            std::int64_t crown_row = 0, land_row = 0;
-            const auto above = static_cast<std::size_t>(r * stride), here = static_cast<std::size_t>((r + 1) * stride);
-            for (std::int64_t c = 0; c < w.cols; ++c) {
-                const auto [crown, land] = crown_and_land(L, w.col0 + c, w.row0 + r);
-                if (!std::isnan(crown) && !std::isnan(land)) {
-                    crown_row += std::lround(crown * kFractionScale);
-                    land_row += std::lround(land * kFractionScale);
-                }
-                const auto i = static_cast<std::size_t>(c + 1);
-                crown_sat[here + i] = crown_sat[above + i] + crown_row;
-                land_sat[here + i] = land_sat[above + i] + land_row;
-            }
-        }
-        const Disc disc = make_disc(s_.canopy_radius_m, grid.cell_size_m);
+        const CanopySums sums(*this, L, w, make_disc(s_.canopy_radius_m, grid.cell_size_m));
         std::vector<std::int64_t> crown_acc(static_cast<std::size_t>(core.cols)), land_acc(crown_acc.size());
 
         for (std::int64_t row = core.row0; row < core.row_end(); ++row) {
-            std::fill(crown_acc.begin(), crown_acc.end(), 0);
-            std::fill(land_acc.begin(), land_acc.end(), 0);
-            for (const auto& rect : disc.rectangles) {
-                const auto r0 = std::clamp(row + rect.row_begin - w.row0, std::int64_t{0}, w.rows);
-                const auto r1 = std::clamp(row + rect.row_end - w.row0, std::int64_t{0}, w.rows);
-                if (r0 >= r1) continue;
-                const std::int64_t* g0 = crown_sat.data() + r0 * stride;
-                const std::int64_t* g1 = crown_sat.data() + r1 * stride;
-                const std::int64_t* n0 = land_sat.data() + r0 * stride;
-                const std::int64_t* n1 = land_sat.data() + r1 * stride;
-                for (std::int64_t c = 0; c < core.cols; ++c) {
-                    const auto wc = core.col0 + c - w.col0;
-                    const auto c0 = std::clamp(wc - rect.half_width, std::int64_t{0}, w.cols);
-                    const auto c1 = std::clamp(wc + rect.half_width + 1, std::int64_t{0}, w.cols);
-                    crown_acc[static_cast<std::size_t>(c)] += g1[c1] - g0[c1] - g1[c0] + g0[c0];
-                    land_acc[static_cast<std::size_t>(c)] += n1[c1] - n0[c1] - n1[c0] + n0[c0];
-                }
-            }
+            sums.row(row, core.col0, core.cols, crown_acc.data(), land_acc.data());
             for (std::int64_t c = 0; c < core.cols; ++c) {
                 const auto col = core.col0 + c;
                 if (!L.valid(col, row)) {
                     for (Raster* r : out.rasters) r->at(col, row) = Raster::nodata;
                     continue;
                 }
-                const auto land_sum = land_acc[static_cast<std::size_t>(c)];
-                const double share = land_sum == 0 ? std::nan("")
-                                                   : 100.0 * static_cast<double>(crown_acc[static_cast<std::size_t>(c)]) /
-                                                         static_cast<double>(land_sum);
+                const double share = CanopySums::share(crown_acc[static_cast<std::size_t>(c)], land_acc[static_cast<std::size_t>(c)]);
                 write_cell(ctx.inputs, L, *global, col, row, share, out);
             }
         }
+    }
+
+    // The dwelling point layer (green-method.md section 7.1: shares of homes, weighted by dwellings):
+    // one point per address of the population role with dwellings (or residents) > 0 inside the grid,
+    // with the per-home values and the rule flags. The engine adds per-area statistics from the weights.
+    [[nodiscard]] std::vector<PointLayer> compute_points(const LayerStack& stack, int threads) const override {
+        if (!stack.has_features("population")) return {};
+        const Layers L = layers(stack);
+        const auto global = global_fields(stack, L);
+        const GridSpec& grid = stack.grid();
+        const auto homes = home_points(stack);
+        const auto n = homes.size();
+        const double nan = std::nan("");
+        std::vector<double> seen(n, nan), canopy(n, nan), dist(n, nan), meets3(n, nan), meets30(n, nan), meets300(n, nan),
+            meets_all(n, nan), rules(n, nan);
+
+        // Homes in bands of rows; a band's canopy sums come from one summed-area table of the band and the
+        // disc radius above and below it (the same integer sums as any tile: bitwise the raster's value).
+        constexpr std::int64_t kBandRows = 256;
+        const Disc disc = make_disc(s_.canopy_radius_m, grid.cell_size_m);
+        std::vector<std::vector<std::size_t>> bands(static_cast<std::size_t>((grid.rows + kBandRows - 1) / kBandRows));
+        for (std::size_t i = 0; i < n; ++i) bands[static_cast<std::size_t>(homes[i].row / kBandRows)].push_back(i);
+        parallel_for_each(bands.size(), threads, [&](std::size_t b) {
+            if (bands[b].empty()) return;
+            std::optional<CanopySums> sums;
+            if (!area_mode()) {
+                const auto r0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(b) * kBandRows - disc.radius_cells);
+                const auto r1 = std::min<std::int64_t>(grid.rows, (static_cast<std::int64_t>(b) + 1) * kBandRows + disc.radius_cells);
+                sums.emplace(*this, L, Window{0, r0, grid.cols, r1 - r0}, disc);
+            }
+            for (std::size_t i : bands[b]) {
+                const auto& h = homes[i];
+                if (!L.valid(h.col, h.row)) continue;
+                double share = nan;
+                if (area_mode()) {
+                    const auto idx = static_cast<std::size_t>(L.area_index->at(h.col, h.row));
+                    share = idx < global->area_canopy_pct.size() ? global->area_canopy_pct[idx] : nan;
+                } else {
+                    std::int64_t crown = 0, land = 0;
+                    sums->row(h.row, h.col, 1, &crown, &land);
+                    share = CanopySums::share(crown, land);
+                }
+                const auto cell = static_cast<std::size_t>(h.row * grid.cols + h.col);
+                double d = global->park_distance_m[cell];
+                if (network_mode() && global->park_mask[cell] == 0) d = global->network.distance_from(h.p.x, h.p.y, s_.network_snap_max_m);
+                if (std::isinf(d)) d = nan;
+                const double count = static_cast<double>(score_at(stack, L, *global, h.col, h.row, false));
+                const bool r3 = count >= s_.trees_pass_count, r30 = share >= s_.canopy_pass_pct, r300 = d <= s_.park_pass_distance_m;
+                seen[i] = count;
+                canopy[i] = share;
+                dist[i] = d;
+                meets3[i] = r3 ? 1.0 : 0.0;
+                meets30[i] = r30 ? 1.0 : 0.0;
+                meets300[i] = r300 ? 1.0 : 0.0;
+                meets_all[i] = (r3 && r30 && r300) ? 1.0 : 0.0;
+                rules[i] = static_cast<double>(int{r3} + int{r30} + int{r300});
+            }
+        });
+
+        PointLayer layer;
+        layer.name = "green_dwellings";
+        layer.description = fmt::format("addresses with {} > 0: trees seen, canopy, distance to a park and the 3-30-300 "
+                                        "flags per home; weights: {}; preset {}",
+                                        s_.homes, s_.point_weight, s_.preset);
+        std::vector<double> ids(n), dwellings(n), residents(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            layer.points.push_back(homes[i].p);
+            ids[i] = static_cast<double>(homes[i].feature_id);
+            dwellings[i] = homes[i].dwellings;
+            residents[i] = homes[i].residents;
+        }
+        const auto column = [&](std::string name, std::string unit, std::string description, std::vector<double> values,
+                                std::vector<double> thresholds) {
+            PointColumn c;
+            c.name = std::move(name);
+            c.unit = std::move(unit);
+            c.description = std::move(description);
+            c.values = std::move(values);
+            c.thresholds = std::move(thresholds);
+            layer.columns.push_back(std::move(c));
+        };
+        column("feature_id", "", "id of the address in the population input", std::move(ids), {});
+        // The run writes the weight column itself; the other count is a column.
+        if (s_.point_weight == "residents") {
+            column("dwellings", "", "dwellings at the address", dwellings, {});
+        } else {
+            column("residents", "", "residents at the address", residents, {});
+        }
+        column("trees_visible", "trees", fmt::format("trees ({}) within {} m", s_.trees_visibility, s_.trees_radius_m),
+               std::move(seen), {s_.trees_pass_count - 0.5});
+        column("canopy_pct", "%", fmt::format("tree-crown cover of the home's {}", area_mode() ? "area" : "buffer"),
+               std::move(canopy), {s_.canopy_pass_pct});
+        column("dist_park_m", "m",
+               fmt::format("distance to green of at least {} m2 ({})", s_.park_min_area_m2,
+                           network_mode() ? "walking network from the address" : "Euclidean, cell centres"),
+               std::move(dist), {s_.park_pass_distance_m});
+        column("meets_3", "flag", fmt::format("sees at least {} trees (0/1)", s_.trees_pass_count), std::move(meets3), {0.5});
+        column("meets_30", "flag", fmt::format("canopy at least {} % (0/1)", s_.canopy_pass_pct), std::move(meets30), {0.5});
+        column("meets_300", "flag", fmt::format("within {} m of a park (0/1)", s_.park_pass_distance_m), std::move(meets300), {0.5});
+        column("meets_all", "flag", "meets 3, 30 and 300 (0/1)", std::move(meets_all), {0.5});
+        column("rules_met", "rules", "number of the rules 3, 30 and 300 met (0-3)", std::move(rules), {0.5, 1.5, 2.5});
+        layer.residents = s_.point_weight == "residents" ? residents : dwellings;
+        layer.weight_name = s_.point_weight;
+        layer.style_column = "meets_all";
+        layer.style = "green";
+        layer.style_min = 0.0;
+        layer.style_max = 1.0;
+        layer.classes = flag_classes("fails at least one rule", "meets 3, 30 and 300");
+        return {layer};
     }
 
     [[nodiscard]] Explanation explain(const LayerStack& stack, double x, double y) const override {
@@ -457,6 +571,7 @@ public:
 private:
     [[nodiscard]] bool area_mode() const { return s_.canopy_unit == "area"; }
     [[nodiscard]] bool line_of_sight() const { return s_.trees_visibility == "line_of_sight"; }
+    [[nodiscard]] bool network_mode() const { return s_.park_distance == "network"; }
 
     [[nodiscard]] std::string canopy_layer_name() const {
         if (s_.canopy_source == "height") return std::string(layer::canopy_height);
@@ -499,6 +614,9 @@ private:
         }
         if (!stack.has_features("trees")) {
             throw DataError("green.access needs tree points: add a 'trees' input (points with height_m, crown_diameter_m)");
+        }
+        if (network_mode() && !stack.has_features("roads") && !stack.has_features("paths")) {
+            throw DataError("green.access: park_distance 'network' needs the walking network: add a 'roads' or 'paths' input (lines)");
         }
         return L;
     }
@@ -569,11 +687,31 @@ private:
         g->parks_found = parks.parks_found;
         g->parks_qualifying = parks.parks_qualifying;
         green = {};
-        const auto d2 = squared_distance_transform(parks.qualifying, grid.cols, grid.rows);
         g->park_distance_m.resize(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            g->park_distance_m[i] = static_cast<float>(std::sqrt(d2[i]) * grid.cell_size_m);
+        if (network_mode()) {
+            std::vector<std::vector<Point2>> lines;
+            for (const char* role : {"roads", "paths"}) {
+                if (!stack.has_features(role)) continue;
+                for (const Feature& f : stack.features(role).features) {
+                    for (const auto& part : f.geometry.lines) lines.push_back(part);
+                }
+            }
+            g->network = WalkNetwork(lines, grid, parks.qualifying);
+            for (std::int64_t row = 0; row < grid.rows; ++row) {
+                for (std::int64_t col = 0; col < grid.cols; ++col) {
+                    const auto i = static_cast<std::size_t>(row * grid.cols + col);
+                    g->park_distance_m[i] = parks.qualifying[i] != 0 ? 0.0f
+                        : static_cast<float>(g->network.distance_from(grid.cell_center_x(col), grid.cell_center_y(row),
+                                                                      s_.network_snap_max_m));
+                }
+            }
+        } else {
+            const auto d2 = squared_distance_transform(parks.qualifying, grid.cols, grid.rows);
+            for (std::size_t i = 0; i < n; ++i) {
+                g->park_distance_m[i] = static_cast<float>(std::sqrt(d2[i]) * grid.cell_size_m);
+            }
         }
+        g->park_mask = parks.qualifying;
 
         if (area_mode()) {
             std::vector<std::int64_t> crown_sum, land_sum;
@@ -790,6 +928,113 @@ private:
         set(kRulesMet, static_cast<double>(int{r3} + int{r30} + int{r300}));
     }
 
+    // Summed-area tables of crown and land (units of 2^-20 of a cell) over a window of the grid, and the
+    // disc sums of canopy share from them. Integer sums: a cell's sums are the same from any window
+    // that holds its disc (every tile of compute(), every band of compute_points()).
+    class CanopySums {
+    public:
+        CanopySums(const GreenAccessModel& model, const Layers& L, const Window& w, Disc disc)
+            : w_(w), disc_(std::move(disc)) {
+            const auto stride = w.cols + 1;
+            crown_.assign(static_cast<std::size_t>(stride * (w.rows + 1)), 0);
+            land_.assign(crown_.size(), 0);
+            for (std::int64_t r = 0; r < w.rows; ++r) {
+                std::int64_t crown_row = 0, land_row = 0;
+                const auto above = static_cast<std::size_t>(r * stride), here = static_cast<std::size_t>((r + 1) * stride);
+                for (std::int64_t c = 0; c < w.cols; ++c) {
+                    const auto [crown, land] = model.crown_and_land(L, w.col0 + c, w.row0 + r);
+                    if (!std::isnan(crown) && !std::isnan(land)) {
+                        crown_row += std::lround(crown * kFractionScale);
+                        land_row += std::lround(land * kFractionScale);
+                        all_land_ = all_land_ && land == 1.0;
+                    } else {
+                        all_land_ = false;
+                    }
+                    const auto i = static_cast<std::size_t>(c + 1);
+                    crown_[here + i] = crown_[above + i] + crown_row;
+                    land_[here + i] = land_[above + i] + land_row;
+                }
+            }
+        }
+        // Crown and land sums of the discs around grid cells (col0 + i, row), i < n.
+        void row(std::int64_t row, std::int64_t col0, std::int64_t n, std::int64_t* crown, std::int64_t* land) const {
+            std::fill(crown, crown + n, 0);
+            const auto wr = row - w_.row0, wc0 = col0 - w_.col0;
+            add_disc_sums(disc_, crown_.data(), w_.rows, w_.cols, wr, wc0, n, crown);
+            if (all_land_) {
+                // Every cell has data and is all land: the land sum is the count of disc cells.
+                for (std::int64_t c = 0; c < n; ++c) {
+                    land[c] = disc_cells_in_window(disc_, w_.rows, w_.cols, wr, wc0 + c) * static_cast<std::int64_t>(kFractionScale);
+                }
+            } else {
+                std::fill(land, land + n, 0);
+                add_disc_sums(disc_, land_.data(), w_.rows, w_.cols, wr, wc0, n, land);
+            }
+        }
+        static double share(std::int64_t crown, std::int64_t land) {
+            return land == 0 ? std::nan("") : 100.0 * static_cast<double>(crown) / static_cast<double>(land);
+        }
+
+    private:
+        Window w_;
+        Disc disc_;
+        std::vector<std::int64_t> crown_, land_;
+        bool all_land_ = true;
+    };
+
+    struct HomePoint {
+        Point2 p;
+        std::int64_t col = 0, row = 0;
+        double dwellings = 0.0, residents = 0.0;
+        std::int64_t feature_id = 0;
+    };
+
+    // The homes of the population role in input order: every point of a feature (a multipoint shares its
+    // numbers equally, as the loader), a polygon at the centre of its bounds when that lies inside it, else
+    // at the mean of its outer ring (an approximation of the loader's representative point); kept when
+    // dwellings (or residents, per `homes`) > 0 and the point lies in the grid.
+    std::vector<HomePoint> home_points(const LayerStack& stack) const {
+        const GridSpec& grid = stack.grid();
+        std::vector<HomePoint> homes;
+        for (const Feature& f : stack.features("population").features) {
+            std::vector<Point2> points = f.geometry.points;
+            if (points.empty() && !f.geometry.polygons.empty() && !f.geometry.polygons.front().rings.empty()) {
+                const Box2 b = f.geometry.bounds();
+                const Point2 centre{0.5 * (b.min_x + b.max_x), 0.5 * (b.min_y + b.max_y)};
+                const auto& ring = f.geometry.polygons.front().rings.front();
+                if (inside_ring(ring, centre)) {
+                    points.push_back(centre);
+                } else {
+                    Point2 mean{0.0, 0.0};
+                    const std::size_t m = ring.size() > 1 ? ring.size() - 1 : ring.size();  // closed: last = first
+                    for (std::size_t k = 0; k < m; ++k) mean = {mean.x + ring[k].x, mean.y + ring[k].y};
+                    const auto k = static_cast<double>(m);
+                    points.push_back({mean.x / k, mean.y / k});
+                }
+            }
+            if (points.empty()) continue;
+            const double share = 1.0 / static_cast<double>(points.size());
+            const double dwellings = f.number_or("dwellings", 0.0) * share, residents = f.number_or("residents", 0.0) * share;
+            if (!((s_.homes == "residents" ? residents : dwellings) > 0.0)) continue;
+            for (const Point2& p : points) {
+                const auto col = grid.col_of(p.x), row = grid.row_of(p.y);
+                if (!grid.contains_cell(col, row)) continue;
+                homes.push_back({p, col, row, dwellings, residents, f.id});
+            }
+        }
+        return homes;
+    }
+
+    static bool inside_ring(const Ring& ring, const Point2& p) {
+        bool inside = false;
+        for (std::size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
+            const Point2& a = ring[i];
+            const Point2& b = ring[j];
+            if ((a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) inside = !inside;
+        }
+        return inside;
+    }
+
     struct CacheEntry {
         std::once_flag once;
         std::shared_ptr<const GlobalFields> fields;
@@ -806,14 +1051,14 @@ std::string AccessSettings::describe() const {
     return fmt::format(
         "canopy_unit={}, canopy_radius_m={}, canopy_source={}, canopy_min_height_m={}, canopy_denominator={}, "
         "canopy_pass_pct={}, park_classes=[{}], park_cell_min_fraction={}, park_min_area_m2={}, park_connectivity={}, "
-        "park_pass_distance_m={}, trees_visibility={}, trees_radius_m={}, trees_distance_to={}, "
+        "park_pass_distance_m={}, park_distance={}, network_snap_max_m={}, trees_visibility={}, trees_radius_m={}, trees_distance_to={}, "
         "tree_min_crown_area_m2={}, tree_min_height_m={}, trees_pass_count={}, crown_top_search_m={}, "
         "target_height_m={}, los_blockers={}, home_score={}, facade_ring_m={}, facade_search_max_m={}, trees_at={}, "
-        "homes={}",
+        "homes={}, point_weight={}",
         canopy_unit, canopy_radius_m, canopy_source, canopy_min_height_m, canopy_denominator, canopy_pass_pct,
         fmt::join(park_classes, ","), park_cell_min_fraction, park_min_area_m2, park_connectivity, park_pass_distance_m,
-        trees_visibility, trees_radius_m, trees_distance_to, tree_min_crown_area_m2, tree_min_height_m, trees_pass_count,
-        crown_top_search_m, target_height_m, los_blockers, home_score, facade_ring_m, facade_search_max_m, trees_at, homes);
+        park_distance, network_snap_max_m, trees_visibility, trees_radius_m, trees_distance_to, tree_min_crown_area_m2, tree_min_height_m, trees_pass_count,
+        crown_top_search_m, target_height_m, los_blockers, home_score, facade_ring_m, facade_search_max_m, trees_at, homes, point_weight);
 }
 
 const std::vector<std::string>& green_access_presets() {
@@ -873,6 +1118,8 @@ AccessSettings resolve_access_settings(const Parameters& given) {
     s.park_min_area_m2 = p.number("park_min_area_m2");
     s.park_connectivity = p.choice("park_connectivity") == "8" ? 8 : 4;
     s.park_pass_distance_m = p.number("park_pass_distance_m");
+    s.park_distance = p.choice("park_distance");
+    s.network_snap_max_m = p.number("network_snap_max_m");
     s.trees_visibility = p.choice("trees_visibility");
     s.trees_radius_m = p.number("trees_radius_m");
     s.trees_distance_to = p.choice("trees_distance_to");
@@ -887,6 +1134,7 @@ AccessSettings resolve_access_settings(const Parameters& given) {
     s.facade_search_max_m = p.number("facade_search_max_m");
     s.trees_at = p.choice("trees_at");
     s.homes = p.choice("homes");
+    s.point_weight = p.choice("point_weight");
     return s;
 }
 
@@ -925,6 +1173,8 @@ std::vector<Formula> GreenAccess::formulas() const {
         r.values["park_cell_min_fraction"] = s.park_cell_min_fraction;
         r.values["park_min_area_m2"] = s.park_min_area_m2;
         r.values["park_pass_distance_m"] = s.park_pass_distance_m;
+        r.values["network_snap_max_m"] = s.network_snap_max_m;
+        r.texts["park_distance"] = s.park_distance;
         r.values["trees_radius_m"] = s.trees_radius_m;
         r.values["tree_min_crown_area_m2"] = s.tree_min_crown_area_m2;
         r.values["tree_min_height_m"] = s.tree_min_height_m;
@@ -944,6 +1194,7 @@ std::vector<Formula> GreenAccess::formulas() const {
         r.texts["home_score"] = s.home_score;
         r.texts["trees_at"] = s.trees_at;
         r.texts["homes"] = s.homes;
+        r.texts["point_weight"] = s.point_weight;
         return r;
     };
 

@@ -26,6 +26,8 @@ struct AccessSettings {
     double park_min_area_m2 = 10000.0;
     int park_connectivity = 4;
     double park_pass_distance_m = 300.0;
+    std::string park_distance;        // "euclidean" or "network" (walking network of roads and paths)
+    double network_snap_max_m = 100.0;
     // rule 3: trees
     std::string trees_visibility;     // "line_of_sight" or "buffer"
     double trees_radius_m = 30.0;
@@ -41,6 +43,7 @@ struct AccessSettings {
     double facade_search_max_m = 50.0;
     std::string trees_at;             // "homes" or "all_cells"
     std::string homes;                // "dwellings" or "residents"
+    std::string point_weight;         // dwelling point layer weighted by "dwellings" or "residents"
 
     // Every value in effect, "name=value" joined by ", " in declaration order.
     [[nodiscard]] std::string describe() const;

@@ -3,7 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <map>
+#include <queue>
+#include <utility>
 
 namespace areatwin::indicators::green {
 
@@ -59,15 +63,24 @@ void distance_1d(const double* f, std::int64_t n, std::int64_t stride, double* d
 std::vector<double> squared_distance_transform(const std::vector<std::uint8_t>& mask, std::int64_t cols,
                                                std::int64_t rows) {
     const auto n = static_cast<std::size_t>(cols * rows);
+    const auto w = static_cast<std::size_t>(cols);
+    // Column pass: on a 0/inf input the lower envelope of a column is the squared distance to the
+    // nearest site in that column, so a downward and an upward sweep over whole rows give it exactly
+    // (integers in double), with contiguous access and no second grid-sized buffer.
     std::vector<double> f(n);
-    for (std::size_t i = 0; i < n; ++i) f[i] = mask[i] != 0 ? 0.0 : kInf;
-    std::vector<double> tmp(n);
-    const auto longest = static_cast<std::size_t>(std::max(cols, rows));
-    std::vector<std::int64_t> v(longest + 1);
-    std::vector<double> z(longest + 2);
-    // Columns first, then rows: both passes are exact, the order only changes the memory walk.
-    for (std::int64_t c = 0; c < cols; ++c) distance_1d(f.data() + c, rows, cols, tmp.data() + c, v, z);
-    for (std::int64_t r = 0; r < rows; ++r) distance_1d(tmp.data() + r * cols, cols, 1, f.data() + r * cols, v, z);
+    if (n == 0) return f;
+    for (std::size_t c = 0; c < w; ++c) f[c] = mask[c] != 0 ? 0.0 : kInf;
+    for (std::size_t i = w; i < n; ++i) f[i] = mask[i] != 0 ? 0.0 : f[i - w] + 1.0;
+    for (std::size_t i = n - w; i-- > 0;) f[i] = std::min(f[i], f[i + w] + 1.0);
+    for (double& x : f) x *= x;
+    // Row pass: the separable lower envelope of parabolas (Felzenszwalb & Huttenlocher 2012).
+    std::vector<std::int64_t> v(w + 1);
+    std::vector<double> z(w + 2), row(w);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        double* out = f.data() + r * cols;
+        std::copy(out, out + cols, row.begin());
+        distance_1d(row.data(), cols, 1, out, v, z);
+    }
     return f;
 }
 
@@ -191,6 +204,208 @@ TreeIndex::TreeIndex(std::vector<TreeObserver> trees, const Box2& extent, double
     for (std::size_t t = 0; t < trees_.size(); ++t) {
         order_[static_cast<std::size_t>(fill[static_cast<std::size_t>(bucket_of[t])]++)] = static_cast<std::int64_t>(t);
     }
+}
+
+WalkNetwork::WalkNetwork(const std::vector<std::vector<Point2>>& lines, const GridSpec& grid,
+                         const std::vector<std::uint8_t>& park_mask) {
+    // Vertices within 1 mm are one node (integer keys in millimetres, numbered in input order).
+    std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> node_of;
+    const auto node = [&](const Point2& p) {
+        const std::pair<std::int64_t, std::int64_t> key{std::llround(p.x * 1000.0), std::llround(p.y * 1000.0)};
+        const auto [it, added] = node_of.emplace(key, static_cast<std::int64_t>(nodes_.size()));
+        if (added) nodes_.push_back(p);
+        return it->second;
+    };
+    const auto in_park = [&](double x, double y) {
+        const auto c = grid.col_of(x), r = grid.row_of(y);
+        return grid.contains_cell(c, r) && park_mask[static_cast<std::size_t>(r * grid.cols + c)] != 0;
+    };
+    for (const auto& line : lines) {
+        for (std::size_t i = 1; i < line.size(); ++i) {
+            const Point2 p = line[i - 1], q = line[i];
+            Segment seg;
+            seg.a = node(p);
+            seg.b = node(q);
+            if (seg.a == seg.b) continue;
+            seg.length_m = std::hypot(q.x - p.x, q.y - p.y);
+            // Parameters where the segment crosses a cell edge; between two of them it lies in one cell.
+            std::vector<double> ts{0.0, 1.0};
+            const auto crossings = [&](double from, double to, double origin, double step) {
+                if (from == to) return;
+                const double lo = std::min(from, to), hi = std::max(from, to);
+                for (auto k = static_cast<std::int64_t>(std::ceil((lo - origin) / step));
+                     origin + static_cast<double>(k) * step <= hi; ++k) {
+                    const double t = (origin + static_cast<double>(k) * step - from) / (to - from);
+                    if (t > 0.0 && t < 1.0) ts.push_back(t);
+                }
+            };
+            crossings(p.x, q.x, grid.origin_x, grid.cell_size_m);
+            // Rows count down from origin_y; the lines y = origin_y - k * size are the same set.
+            crossings(p.y, q.y, grid.origin_y, grid.cell_size_m);
+            std::sort(ts.begin(), ts.end());
+            for (std::size_t k = 1; k < ts.size(); ++k) {
+                const double t0 = ts[k - 1], t1 = ts[k];
+                if (t1 <= t0) continue;
+                const double tm = 0.5 * (t0 + t1);
+                if (!in_park(p.x + tm * (q.x - p.x), p.y + tm * (q.y - p.y))) continue;
+                if (!seg.in_park.empty() && seg.in_park.back().second == t0) {
+                    seg.in_park.back().second = t1;
+                } else {
+                    seg.in_park.emplace_back(t0, t1);
+                }
+            }
+            segments_.push_back(std::move(seg));
+        }
+    }
+
+    // Multi-source Dijkstra: a node starts at its distance along an incident segment to that
+    // segment's nearest park part.
+    const auto n = nodes_.size();
+    node_distance_.assign(n, kInf);
+    std::vector<std::vector<std::pair<std::int64_t, double>>> adjacent(n);
+    for (const Segment& seg : segments_) {
+        adjacent[static_cast<std::size_t>(seg.a)].emplace_back(seg.b, seg.length_m);
+        adjacent[static_cast<std::size_t>(seg.b)].emplace_back(seg.a, seg.length_m);
+        if (seg.in_park.empty()) continue;
+        entrances_ += static_cast<std::int64_t>(seg.in_park.size());
+        auto& da = node_distance_[static_cast<std::size_t>(seg.a)];
+        auto& db = node_distance_[static_cast<std::size_t>(seg.b)];
+        da = std::min(da, seg.in_park.front().first * seg.length_m);
+        db = std::min(db, (1.0 - seg.in_park.back().second) * seg.length_m);
+    }
+    using Item = std::pair<double, std::int64_t>;
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> heap;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (std::isfinite(node_distance_[i])) heap.emplace(node_distance_[i], static_cast<std::int64_t>(i));
+    }
+    while (!heap.empty()) {
+        const auto [d, u] = heap.top();
+        heap.pop();
+        if (d > node_distance_[static_cast<std::size_t>(u)]) continue;
+        for (const auto& [v, w] : adjacent[static_cast<std::size_t>(u)]) {
+            const double dv = d + w;
+            if (dv < node_distance_[static_cast<std::size_t>(v)]) {
+                node_distance_[static_cast<std::size_t>(v)] = dv;
+                heap.emplace(dv, v);
+            }
+        }
+    }
+
+    // Segment buckets.
+    if (segments_.empty()) return;
+    Box2 box{kInf, kInf, -kInf, -kInf};
+    for (const Point2& p : nodes_) {
+        box.min_x = std::min(box.min_x, p.x);
+        box.min_y = std::min(box.min_y, p.y);
+        box.max_x = std::max(box.max_x, p.x);
+        box.max_y = std::max(box.max_y, p.y);
+    }
+    min_x_ = box.min_x;
+    min_y_ = box.min_y;
+    bucket_m_ = std::max(50.0, grid.cell_size_m);
+    bucket_cols_ = static_cast<std::int64_t>(std::floor((box.max_x - box.min_x) / bucket_m_)) + 1;
+    bucket_rows_ = static_cast<std::int64_t>(std::floor((box.max_y - box.min_y) / bucket_m_)) + 1;
+    std::vector<std::vector<std::int64_t>> buckets(static_cast<std::size_t>(bucket_cols_ * bucket_rows_));
+    for (std::size_t k = 0; k < segments_.size(); ++k) {
+        const Point2& a = nodes_[static_cast<std::size_t>(segments_[k].a)];
+        const Point2& b = nodes_[static_cast<std::size_t>(segments_[k].b)];
+        const auto c0 = static_cast<std::int64_t>(std::floor((std::min(a.x, b.x) - min_x_) / bucket_m_));
+        const auto c1 = static_cast<std::int64_t>(std::floor((std::max(a.x, b.x) - min_x_) / bucket_m_));
+        const auto r0 = static_cast<std::int64_t>(std::floor((std::min(a.y, b.y) - min_y_) / bucket_m_));
+        const auto r1 = static_cast<std::int64_t>(std::floor((std::max(a.y, b.y) - min_y_) / bucket_m_));
+        for (auto r = r0; r <= r1; ++r) {
+            for (auto c = c0; c <= c1; ++c) buckets[static_cast<std::size_t>(r * bucket_cols_ + c)].push_back(static_cast<std::int64_t>(k));
+        }
+    }
+    bucket_start_.assign(buckets.size() + 1, 0);
+    for (std::size_t b = 0; b < buckets.size(); ++b) {
+        bucket_start_[b + 1] = bucket_start_[b] + static_cast<std::int64_t>(buckets[b].size());
+        bucket_items_.insert(bucket_items_.end(), buckets[b].begin(), buckets[b].end());
+    }
+}
+
+WalkNetwork::Snap WalkNetwork::snap_to(std::int64_t segment, double x, double y) const {
+    const Segment& seg = segments_[static_cast<std::size_t>(segment)];
+    const Point2& a = nodes_[static_cast<std::size_t>(seg.a)];
+    const Point2& b = nodes_[static_cast<std::size_t>(seg.b)];
+    const double dx = b.x - a.x, dy = b.y - a.y;
+    const double t = std::clamp(((x - a.x) * dx + (y - a.y) * dy) / (dx * dx + dy * dy), 0.0, 1.0);
+    return {segment, std::hypot(a.x + t * dx - x, a.y + t * dy - y), t};
+}
+
+WalkNetwork::Snap WalkNetwork::snap(double x, double y, double snap_max_m, bool reference) const {
+    Snap best;
+    best.distance_m = kInf;
+    const auto consider = [&](std::int64_t k) {
+        const Snap s = snap_to(k, x, y);
+        if (s.distance_m > snap_max_m) return;
+        if (s.distance_m < best.distance_m || (s.distance_m == best.distance_m && k < best.segment)) best = s;
+    };
+    if (reference) {
+        for (std::int64_t k = 0; k < segment_count(); ++k) consider(k);
+        return best;
+    }
+    if (segments_.empty()) return best;
+    const auto clamp_to = [](double v, std::int64_t n) {
+        return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(v)), 0, n - 1);
+    };
+    if (x + snap_max_m < min_x_ || y + snap_max_m < min_y_) return best;
+    const auto c0 = clamp_to((x - snap_max_m - min_x_) / bucket_m_, bucket_cols_);
+    const auto c1 = clamp_to((x + snap_max_m - min_x_) / bucket_m_, bucket_cols_);
+    const auto r0 = clamp_to((y - snap_max_m - min_y_) / bucket_m_, bucket_rows_);
+    const auto r1 = clamp_to((y + snap_max_m - min_y_) / bucket_m_, bucket_rows_);
+    for (auto r = r0; r <= r1; ++r) {
+        for (auto c = c0; c <= c1; ++c) {
+            const auto b = static_cast<std::size_t>(r * bucket_cols_ + c);
+            for (auto i = bucket_start_[b]; i < bucket_start_[b + 1]; ++i) consider(bucket_items_[static_cast<std::size_t>(i)]);
+        }
+    }
+    return best;
+}
+
+double WalkNetwork::from_snap(const Snap& s, const std::vector<double>& node_distance) const {
+    if (s.segment < 0) return kInf;
+    const Segment& seg = segments_[static_cast<std::size_t>(s.segment)];
+    double best = std::min(s.t * seg.length_m + node_distance[static_cast<std::size_t>(seg.a)],
+                           (1.0 - s.t) * seg.length_m + node_distance[static_cast<std::size_t>(seg.b)]);
+    for (const auto& [t0, t1] : seg.in_park) {
+        const double along = s.t < t0 ? t0 - s.t : s.t > t1 ? s.t - t1 : 0.0;
+        best = std::min(best, along * seg.length_m);
+    }
+    return s.distance_m + best;
+}
+
+double WalkNetwork::distance_from(double x, double y, double snap_max_m) const {
+    return from_snap(snap(x, y, snap_max_m, false), node_distance_);
+}
+
+double WalkNetwork::distance_from_reference(double x, double y, double snap_max_m) const {
+    const Snap s = snap(x, y, snap_max_m, true);
+    if (s.segment < 0) return kInf;
+    // Bellman-Ford from the snapped point over every segment until nothing changes.
+    std::vector<double> d(nodes_.size(), kInf);
+    const Segment& start = segments_[static_cast<std::size_t>(s.segment)];
+    d[static_cast<std::size_t>(start.a)] = s.t * start.length_m;
+    d[static_cast<std::size_t>(start.b)] = std::min(d[static_cast<std::size_t>(start.b)], (1.0 - s.t) * start.length_m);
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (const Segment& seg : segments_) {
+            auto& da = d[static_cast<std::size_t>(seg.a)];
+            auto& db = d[static_cast<std::size_t>(seg.b)];
+            if (da + seg.length_m < db) db = da + seg.length_m, changed = true;
+            if (db + seg.length_m < da) da = db + seg.length_m, changed = true;
+        }
+    }
+    double best = kInf;
+    for (const auto& [t0, t1] : start.in_park) {
+        best = std::min(best, (s.t < t0 ? t0 - s.t : s.t > t1 ? s.t - t1 : 0.0) * start.length_m);
+    }
+    for (const Segment& seg : segments_) {
+        if (seg.in_park.empty()) continue;
+        best = std::min(best, d[static_cast<std::size_t>(seg.a)] + seg.in_park.front().first * seg.length_m);
+        best = std::min(best, d[static_cast<std::size_t>(seg.b)] + (1.0 - seg.in_park.back().second) * seg.length_m);
+    }
+    return s.distance_m + best;
 }
 
 }  // namespace areatwin::indicators::green

@@ -100,4 +100,58 @@ void TreeIndex::for_each_within(double x, double y, double radius_m, Fn&& fn) co
     }
 }
 
+// The walking network for park_distance: network (green-method.md section 1.3
+// g300.distance_mode network_to_entrance, g300.entrances "walkable way x green-edge intersections").
+// Lines become edges between consecutive vertices; vertices closer than 1 mm are one node, so lines
+// connect where they share a vertex (as OSM ways at junctions), not where they merely cross. Each
+// segment knows the exact parts of it that run through qualifying park cells (from the crossings of
+// its cell edges); an entrance is where a segment enters such a part. Node distances are network
+// distances to the nearest entrance (multi-source Dijkstra, ties broken by node number).
+class WalkNetwork {
+public:
+    WalkNetwork() = default;
+    WalkNetwork(const std::vector<std::vector<Point2>>& lines, const GridSpec& grid,
+                const std::vector<std::uint8_t>& park_mask);
+
+    // Distance from (x, y) along the network to the nearest entrance: the Euclidean distance to the
+    // nearest point of the network (within snap_max_m; ties: the lower segment number) plus the
+    // network distance from there. +inf when no segment lies within snap_max_m or no entrance is
+    // reachable.
+    [[nodiscard]] double distance_from(double x, double y, double snap_max_m) const;
+    // Plain reference: the nearest segment by scanning every segment, the network distances by
+    // Bellman-Ford relaxation from the snapped point (no heap, no index); the test oracle.
+    [[nodiscard]] double distance_from_reference(double x, double y, double snap_max_m) const;
+
+    [[nodiscard]] std::int64_t node_count() const { return static_cast<std::int64_t>(nodes_.size()); }
+    [[nodiscard]] std::int64_t segment_count() const { return static_cast<std::int64_t>(segments_.size()); }
+    [[nodiscard]] std::int64_t entrance_count() const { return entrances_; }
+    [[nodiscard]] double node_distance(std::int64_t node) const { return node_distance_[static_cast<std::size_t>(node)]; }
+
+    struct Segment {
+        std::int64_t a = 0, b = 0;  // node numbers
+        double length_m = 0.0;
+        // Parameter ranges [t0, t1] of 0..1 (a to b) inside qualifying park cells, ascending, merged.
+        std::vector<std::pair<double, double>> in_park;
+    };
+
+private:
+    struct Snap {
+        std::int64_t segment = -1;
+        double distance_m = 0.0;
+        double t = 0.0;  // position on the segment, 0 at a, 1 at b
+    };
+    [[nodiscard]] Snap snap(double x, double y, double snap_max_m, bool reference) const;
+    [[nodiscard]] double from_snap(const Snap& s, const std::vector<double>& node_distance) const;
+    [[nodiscard]] Snap snap_to(std::int64_t segment, double x, double y) const;
+
+    std::vector<Point2> nodes_;
+    std::vector<Segment> segments_;
+    std::vector<double> node_distance_;
+    std::int64_t entrances_ = 0;
+    // Segments bucketed by bounding box on a coarse grid.
+    double min_x_ = 0.0, min_y_ = 0.0, bucket_m_ = 50.0;
+    std::int64_t bucket_cols_ = 0, bucket_rows_ = 0;
+    std::vector<std::int64_t> bucket_start_, bucket_items_;
+};
+
 }  // namespace areatwin::indicators::green

@@ -90,6 +90,7 @@ public:
         // Summed-area tables over the halo window with a zero first row and column.
         std::vector<std::int64_t> green_sat(static_cast<std::size_t>(stride * (w.rows + 1)), 0);
         std::vector<std::int64_t> count_sat(green_sat.size(), 0);
+        bool any_nodata = false;
         for (std::int64_t r = 0; r < w.rows; ++r) {
             std::int64_t green_row = 0;
             std::int64_t count_row = 0;
@@ -100,8 +101,9 @@ public:
                 if (!std::isnan(g)) {
                     green_row += static_cast<std::int64_t>(std::lround(static_cast<double>(g) * kFractionScale));
                     ++count_row;
-                } else if (nodata_as_zero_) {
-                    ++count_row;
+                } else {
+                    any_nodata = true;
+                    if (nodata_as_zero_) ++count_row;
                 }
                 const auto i = static_cast<std::size_t>(c + 1);
                 green_sat[here + i] = green_sat[above + i] + green_row;
@@ -117,22 +119,16 @@ public:
             Raster& target = *out.rasters[k];
             for (std::int64_t row = core.row0; row < core.row_end(); ++row) {
                 std::fill(green_acc.begin(), green_acc.end(), 0);
-                std::fill(count_acc.begin(), count_acc.end(), 0);
-                for (const auto& rect : disc.rectangles) {
-                    // Rows of the rectangle clipped to the window (the window is the grid clipped by the halo).
-                    const auto r0 = std::clamp(row + rect.row_begin - w.row0, std::int64_t{0}, w.rows);
-                    const auto r1 = std::clamp(row + rect.row_end - w.row0, std::int64_t{0}, w.rows);
-                    if (r0 >= r1) continue;
-                    const std::int64_t* g0 = green_sat.data() + r0 * stride;
-                    const std::int64_t* g1 = green_sat.data() + r1 * stride;
-                    const std::int64_t* n0 = count_sat.data() + r0 * stride;
-                    const std::int64_t* n1 = count_sat.data() + r1 * stride;
+                // Discs clipped to the window (the window is the grid clipped by the halo).
+                const auto wr = row - w.row0, wc0 = core.col0 - w.col0;
+                add_disc_sums(disc, green_sat.data(), w.rows, w.cols, wr, wc0, core.cols, green_acc.data());
+                if (any_nodata) {
+                    std::fill(count_acc.begin(), count_acc.end(), 0);
+                    add_disc_sums(disc, count_sat.data(), w.rows, w.cols, wr, wc0, core.cols, count_acc.data());
+                } else {
+                    // Every cell counts: the count is the disc's cells inside the window.
                     for (std::int64_t c = 0; c < core.cols; ++c) {
-                        const auto wc = core.col0 + c - w.col0;
-                        const auto c0 = std::clamp(wc - rect.half_width, std::int64_t{0}, w.cols);
-                        const auto c1 = std::clamp(wc + rect.half_width + 1, std::int64_t{0}, w.cols);
-                        green_acc[static_cast<std::size_t>(c)] += g1[c1] - g0[c1] - g1[c0] + g0[c0];
-                        count_acc[static_cast<std::size_t>(c)] += n1[c1] - n0[c1] - n1[c0] + n0[c0];
+                        count_acc[static_cast<std::size_t>(c)] = disc_cells_in_window(disc, w.rows, w.cols, wr, wc0 + c);
                     }
                 }
                 float* dst = target.row_ptr(row);
@@ -251,6 +247,85 @@ Disc make_disc(double radius_m, double cell_size_m) {
         i = j;
     }
     return disc;
+}
+
+namespace {
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define AREATWIN_GREEN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AREATWIN_GREEN_CLONES
+#endif
+
+// acc[c] += a1[c] - a0[c] - b1[c] + b0[c] for c in [0, n): the unclipped part of one rectangle.
+AREATWIN_GREEN_CLONES void add_rectangle_sums(const std::int64_t* __restrict a1, const std::int64_t* __restrict a0,
+                                              const std::int64_t* __restrict b1, const std::int64_t* __restrict b0,
+                                              std::int64_t n, std::int64_t* __restrict acc) {
+    for (std::int64_t c = 0; c < n; ++c) acc[c] += a1[c] - a0[c] - b1[c] + b0[c];
+}
+
+}  // namespace
+
+void add_disc_sums(const Disc& disc, const std::int64_t* sat, std::int64_t rows, std::int64_t cols, std::int64_t row,
+                   std::int64_t col0, std::int64_t n, std::int64_t* acc) {
+    const auto stride = cols + 1;
+    for (const auto& rect : disc.rectangles) {
+        const auto r0 = std::clamp(row + rect.row_begin, std::int64_t{0}, rows);
+        const auto r1 = std::clamp(row + rect.row_end, std::int64_t{0}, rows);
+        if (r0 >= r1) continue;
+        const std::int64_t* p0 = sat + r0 * stride;
+        const std::int64_t* p1 = sat + r1 * stride;
+        const auto hw = rect.half_width;
+        // Cells whose rectangle columns [col - hw, col + hw] lie inside the window need no clamping.
+        const auto lo = std::clamp(hw - col0, std::int64_t{0}, n);
+        const auto hi = std::clamp(cols - hw - col0, lo, n);
+        const auto clipped = [&](std::int64_t c) {
+            const auto wc = col0 + c;
+            const auto c0 = std::clamp(wc - hw, std::int64_t{0}, cols);
+            const auto c1 = std::clamp(wc + hw + 1, std::int64_t{0}, cols);
+            acc[c] += p1[c1] - p0[c1] - p1[c0] + p0[c0];
+        };
+        for (std::int64_t c = 0; c < lo; ++c) clipped(c);
+        if (hi > lo) {
+            const auto right = col0 + lo + hw + 1, left = col0 + lo - hw;
+            add_rectangle_sums(p1 + right, p0 + right, p1 + left, p0 + left, hi - lo, acc + lo);
+        }
+        for (std::int64_t c = hi; c < n; ++c) clipped(c);
+    }
+}
+
+void add_disc_sums_plain(const Disc& disc, const std::int64_t* sat, std::int64_t rows, std::int64_t cols,
+                         std::int64_t row, std::int64_t col0, std::int64_t n, std::int64_t* acc) {
+    const auto stride = cols + 1;
+    for (const auto& rect : disc.rectangles) {
+        const auto r0 = std::clamp(row + rect.row_begin, std::int64_t{0}, rows);
+        const auto r1 = std::clamp(row + rect.row_end, std::int64_t{0}, rows);
+        if (r0 >= r1) continue;
+        const std::int64_t* p0 = sat + r0 * stride;
+        const std::int64_t* p1 = sat + r1 * stride;
+        for (std::int64_t c = 0; c < n; ++c) {
+            const auto c0 = std::clamp(col0 + c - rect.half_width, std::int64_t{0}, cols);
+            const auto c1 = std::clamp(col0 + c + rect.half_width + 1, std::int64_t{0}, cols);
+            acc[c] += p1[c1] - p0[c1] - p1[c0] + p0[c0];
+        }
+    }
+}
+
+std::int64_t disc_cells_in_window(const Disc& disc, std::int64_t rows, std::int64_t cols, std::int64_t row,
+                                  std::int64_t col) {
+    if (row - disc.radius_cells >= 0 && row + disc.radius_cells < rows && col - disc.radius_cells >= 0 &&
+        col + disc.radius_cells < cols) {
+        return disc.cell_count();
+    }
+    std::int64_t n = 0;
+    for (const auto& rect : disc.rectangles) {
+        const auto r0 = std::clamp(row + rect.row_begin, std::int64_t{0}, rows);
+        const auto r1 = std::clamp(row + rect.row_end, std::int64_t{0}, rows);
+        const auto c0 = std::clamp(col - rect.half_width, std::int64_t{0}, cols);
+        const auto c1 = std::clamp(col + rect.half_width + 1, std::int64_t{0}, cols);
+        if (r1 > r0 && c1 > c0) n += (r1 - r0) * (c1 - c0);
+    }
+    return n;
 }
 
 float GreenInputs::green_fraction(std::int64_t col, std::int64_t row) const {

@@ -24,6 +24,21 @@ struct Disc {
 };
 Disc make_disc(double radius_m, double cell_size_m);
 
+// Disc sums over a summed-area table of a window of rows x cols cells (stride cols + 1, a zero first
+// row and column): adds to acc[0 .. n) the sum over the disc around the window cells (row, col0 + i),
+// the disc clipped to the window. Integer sums: exact in any order, so any tiling and any instruction
+// set give the same bits. The unclipped middle of each rectangle is a branch-free loop that the
+// compiler vectorises (an AVX2 clone is chosen at run time where the CPU has it).
+void add_disc_sums(const Disc& disc, const std::int64_t* sat, std::int64_t rows, std::int64_t cols, std::int64_t row,
+                   std::int64_t col0, std::int64_t n, std::int64_t* acc);
+// The same with every lookup clamped (the loop before the split into clipped edges and a vectorised
+// middle): the benchmark baseline of add_disc_sums.
+void add_disc_sums_plain(const Disc& disc, const std::int64_t* sat, std::int64_t rows, std::int64_t cols,
+                         std::int64_t row, std::int64_t col0, std::int64_t n, std::int64_t* acc);
+// The number of disc cells around window cell (row, col) that lie inside the window.
+std::int64_t disc_cells_in_window(const Disc& disc, std::int64_t rows, std::int64_t cols, std::int64_t row,
+                                  std::int64_t col);
+
 // Green fraction of one cell from the stack (NaN where any input is nodata).
 struct GreenInputs {
     std::vector<const Raster*> class_fractions;  // the green land-cover classes present in the stack

@@ -43,6 +43,8 @@ struct Scene {
     GridSpec grid;
     std::map<std::string, Raster> rasters;
     std::vector<Feature> trees;
+    std::vector<Feature> roads;
+    std::vector<Feature> addresses;
 
     explicit Scene(GridSpec g) : grid(std::move(g)) {
         for (const char* name : {"canopy.fraction", "canopy.height_m", "building.height_m", "dsm", "population.dwellings",
@@ -66,6 +68,29 @@ struct Scene {
         r("population.dwellings").at(col, row) = dwellings;
         r("population.residents").at(col, row) = 2.0f * dwellings;
     }
+    // An address point; its cell's dwellings and residents grow by its numbers (as the loader sums them).
+    void address(double x, double y, double dwellings, double residents) {
+        Feature f;
+        f.id = static_cast<std::int64_t>(addresses.size()) + 1;
+        f.geometry.kind = Geometry::Kind::Point;
+        f.geometry.points.push_back({x, y});
+        f.attributes["dwellings"] = dwellings;
+        f.attributes["residents"] = residents;
+        addresses.push_back(std::move(f));
+        const auto col = grid.col_of(x), row = grid.row_of(y);
+        r("population.dwellings").at(col, row) += static_cast<float>(dwellings);
+        r("population.residents").at(col, row) += static_cast<float>(residents);
+    }
+    std::vector<PointLayer> points(const std::map<std::string, RawValue>& p, int threads = 2) const {
+        return access().configure(p)->compute_points(stack(), threads);
+    }
+    void road(std::vector<Point2> vertices) {
+        Feature f;
+        f.id = static_cast<std::int64_t>(roads.size()) + 1;
+        f.geometry.kind = Geometry::Kind::Line;
+        f.geometry.lines.push_back(std::move(vertices));
+        roads.push_back(std::move(f));
+    }
     void tree(double x, double y, double height_m, double crown_diameter_m) {
         Feature f;
         f.id = static_cast<std::int64_t>(trees.size()) + 1;
@@ -82,6 +107,18 @@ struct Scene {
         set->role = "trees";
         set->features = trees;
         s.set_features("trees", set);
+        if (!addresses.empty()) {
+            auto a = std::make_shared<FeatureSet>();
+            a->role = "population";
+            a->features = addresses;
+            s.set_features("population", a);
+        }
+        if (!roads.empty()) {
+            auto r = std::make_shared<FeatureSet>();
+            r->role = "roads";
+            r->features = roads;
+            s.set_features("roads", r);
+        }
         return s;
     }
     std::vector<Raster> run(const std::map<std::string, RawValue>& p, int threads = 2, std::int64_t tile = 32) const {
@@ -115,6 +152,138 @@ TEST(GreenAccessDistance, NoSiteGivesInfinityAndOneSiteGivesTheEuclideanDistance
     const auto d = squared_distance_transform(mask, 30, 20);
     EXPECT_EQ(d[5 * 30 + 7], 0.0);
     EXPECT_EQ(d[9 * 30 + 10], 3.0 * 3.0 + 4.0 * 4.0);  // the 3-4-5 triangle
+}
+
+// ---- network distance --------------------------------------------------------------------------
+
+// A park behind a block (10 m cells, origin (0, 300)): grass at x 200-300, y 100-200 (cols 20-29, rows
+// 10-19: 100 cells = 1 ha). The home at col 10, row 14 (centre 105, 155) lies 100 m from the nearest park
+// cell centre (205, 155). Roads: x = 100 from y = 50 to 230, then east along y = 230 to x = 255, then a
+// path south into the park to y = 150 (it enters at y = 200); and a southern loop (100, 50) -> (255, 50)
+// -> (255, 120), entering at y = 100. By hand, from the home: snap 5 m to (100, 155); north 75 + east 155
+// + south 30 to the entrance = 265 m (total 265); the southern loop gives 5 + 105 + 155 + 50 = 315.
+Scene park_behind_a_block() {
+    Scene scene(GridSpec::covering({0, 0, 400, 300}, 10.0, "EPSG:28992"));
+    scene.fill("landcover.grass", 20, 10, 10, 10, 1.0f);
+    scene.home(10, 14);
+    scene.road({{100, 50}, {100, 230}});
+    scene.road({{100, 230}, {255, 230}});
+    scene.road({{255, 230}, {255, 150}});
+    scene.road({{100, 50}, {255, 50}, {255, 120}});
+    return scene;
+}
+
+TEST(GreenAccessNetwork, ParkBehindABlockHandComputedShortestPath) {
+    const Scene scene = park_behind_a_block();
+    const auto p = params({{"canopy_unit", text("buffer")}, {"park_distance", text("network")}});
+    const auto net = scene.run(p);
+    const auto euclid = scene.run(params({{"canopy_unit", text("buffer")}}));
+    EXPECT_FLOAT_EQ(euclid[kDistPark].at(10, 14), 100.0f);
+    EXPECT_FLOAT_EQ(net[kDistPark].at(10, 14), 265.0f);
+    EXPECT_FLOAT_EQ(net[kDistParkHome].at(10, 14), 265.0f);
+    EXPECT_EQ(net[kRule300].at(10, 14), 1.0f);
+    EXPECT_EQ(net[kDistPark].at(25, 15), 0.0f) << "inside the park";
+    // Cell centre (245, 245): 15 m to (245, 230), 10 m east, 30 m south = 55 m.
+    EXPECT_FLOAT_EQ(net[kDistPark].at(24, 5), 55.0f);
+    // Centre (395, 295) is hypot(140, 65) = 154.4 m from the nearest network point (255, 230): beyond the
+    // default 100 m snap, so no distance; with 200 m it is 154.4 + 30.
+    EXPECT_TRUE(std::isnan(net[kDistPark].at(39, 0)));
+    auto p200 = p;
+    p200["network_snap_max_m"] = number(200);
+    EXPECT_NEAR(scene.run(p200)[kDistPark].at(39, 0), std::hypot(140.0, 65.0) + 30.0, 1e-4);
+    // A 250 m rule passes with the Euclidean 100 m and fails with the 265 m walk.
+    auto p250 = p;
+    p250["park_pass_distance_m"] = number(250);
+    EXPECT_EQ(scene.run(p250)[kRule300].at(10, 14), 0.0f);
+    auto e250 = params({{"canopy_unit", text("buffer")}, {"park_pass_distance_m", number(250)}});
+    EXPECT_EQ(scene.run(e250)[kRule300].at(10, 14), 1.0f);
+    // Without the northern street the southern loop is the way: 315 m.
+    Scene south = scene;
+    south.roads.erase(south.roads.begin() + 1);
+    EXPECT_FLOAT_EQ(south.run(p)[kDistPark].at(10, 14), 315.0f);
+}
+
+TEST(GreenAccessNetwork, SameResultForAnyTileSizeAndThreadCount) {
+    const Scene scene = park_behind_a_block();
+    const auto p = params({{"canopy_unit", text("buffer")}, {"park_distance", text("network")}});
+    const auto a = scene.run(p, 1, 7);
+    const auto b = scene.run(p, 2, 64);
+    ASSERT_EQ(a[kDistPark].values().size(), b[kDistPark].values().size());
+    for (std::size_t i = 0; i < a[kDistPark].values().size(); ++i) {
+        const float x = a[kDistPark].values()[i], y = b[kDistPark].values()[i];
+        ASSERT_TRUE((std::isnan(x) && std::isnan(y)) || x == y) << i;
+    }
+}
+
+TEST(GreenAccessNetwork, EntrancesAndNodeDistances) {
+    const Scene scene = park_behind_a_block();
+    std::vector<std::uint8_t> mask(static_cast<std::size_t>(scene.grid.cell_count()), 0);
+    for (std::int64_t r = 10; r < 20; ++r) {
+        for (std::int64_t c = 20; c < 30; ++c) mask[static_cast<std::size_t>(r * scene.grid.cols + c)] = 1;
+    }
+    std::vector<std::vector<Point2>> lines;
+    for (const Feature& f : scene.roads) lines.push_back(f.geometry.lines[0]);
+    const WalkNetwork net(lines, scene.grid, mask);
+    // Nodes (100,50), (100,230), (255,230), (255,150), (255,50), (255,120); two entrances.
+    EXPECT_EQ(net.node_count(), 6);
+    EXPECT_EQ(net.segment_count(), 5);
+    EXPECT_EQ(net.entrance_count(), 2);
+    EXPECT_DOUBLE_EQ(net.node_distance(2), 30.0);         // (255, 230): 30 m south to y = 200
+    EXPECT_DOUBLE_EQ(net.node_distance(1), 155.0 + 30.0);  // (100, 230)
+    EXPECT_DOUBLE_EQ(net.node_distance(0), 155.0 + 50.0);  // (100, 50): the southern loop, 205 < 180 + 185
+    EXPECT_DOUBLE_EQ(net.node_distance(3), 0.0);          // (255, 150) lies in the park
+    EXPECT_DOUBLE_EQ(net.distance_from(105, 155, 100), 265.0);
+    EXPECT_DOUBLE_EQ(net.distance_from_reference(105, 155, 100), 265.0);
+    EXPECT_TRUE(std::isinf(net.distance_from(395, 295, 100)));
+}
+
+TEST(GreenAccessNetwork, DijkstraEqualsBellmanFordOnRandomNetworks) {
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> u01(0.0, 1.0);
+    for (int scene = 0; scene < 8; ++scene) {
+        const GridSpec grid = GridSpec::covering({0, 0, 500, 400}, 5.0, "EPSG:28992");
+        std::vector<std::uint8_t> mask(static_cast<std::size_t>(grid.cell_count()), 0);
+        for (int park = 0; park < 3; ++park) {
+            const auto c0 = static_cast<std::int64_t>(u01(rng) * 80), r0 = static_cast<std::int64_t>(u01(rng) * 60);
+            for (auto r = r0; r < r0 + 15; ++r) {
+                for (auto c = c0; c < c0 + 15; ++c) mask[static_cast<std::size_t>(r * grid.cols + c)] = 1;
+            }
+        }
+        // A jittered street lattice with some streets missing, lines of 2-4 vertices.
+        std::vector<Point2> nodes;
+        const int n = 8;
+        for (int j = 0; j < n; ++j) {
+            for (int i = 0; i < n; ++i) nodes.push_back({20 + i * 60 + 20 * u01(rng), 20 + j * 48 + 15 * u01(rng)});
+        }
+        std::vector<std::vector<Point2>> lines;
+        for (int j = 0; j < n; ++j) {
+            for (int i = 0; i + 1 < n; ++i) {
+                if (u01(rng) < 0.8) lines.push_back({nodes[static_cast<std::size_t>(j * n + i)], nodes[static_cast<std::size_t>(j * n + i + 1)]});
+                if (u01(rng) < 0.8) lines.push_back({nodes[static_cast<std::size_t>(i * n + j)], nodes[static_cast<std::size_t>((i + 1) * n + j)]});
+            }
+        }
+        const WalkNetwork net(lines, grid, mask);
+        for (int k = 0; k < 200; ++k) {
+            const double x = 500 * u01(rng), y = 400 * u01(rng);
+            const double fast = net.distance_from(x, y, 80), ref = net.distance_from_reference(x, y, 80);
+            if (std::isinf(ref)) {
+                ASSERT_TRUE(std::isinf(fast)) << scene << " " << x << " " << y;
+            } else {
+                ASSERT_NEAR(fast, ref, 1e-9 * ref) << scene << " " << x << " " << y;
+            }
+        }
+    }
+}
+
+TEST(GreenAccessNetwork, NetworkModeWithoutLinesIsADataError) {
+    Scene scene = park_behind_a_block();
+    scene.roads.clear();
+    try {
+        (void)scene.run(params({{"canopy_unit", text("buffer")}, {"park_distance", text("network")}}));
+        FAIL() << "expected a DataError";
+    } catch (const DataError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("'roads' or 'paths'"));
+    }
 }
 
 // ---- parks -------------------------------------------------------------------------------------
@@ -274,6 +443,127 @@ TEST(GreenAccessTrees, IndexedCountsEqualTheReferenceOverEveryTree) {
         }
         EXPECT_GT(homes, 40);
     }
+}
+
+// ---- dwelling point layer ----------------------------------------------------------------------
+
+const PointColumn& column_of(const PointLayer& layer, const std::string& name) {
+    for (const auto& c : layer.columns) {
+        if (c.name == name) return c;
+    }
+    throw std::runtime_error("no column " + name);
+}
+
+// Every address's values equal the rasters at its cell (same integer disc sums, same tree counts, the
+// same flags) on a random town, for buffer and area canopy and both sight modes; 1 and 2 threads agree.
+TEST(GreenAccessDwellings, PointValuesEqualTheRastersAtTheirCells) {
+    Scene scene(test::make_grid(90, 70, 2.0));
+    std::mt19937 rng(17);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    scene.fill("landcover.paved", 0, 0, 90, 70, 1.0f);
+    scene.fill("landcover.grass", 50, 10, 35, 40, 1.0f);  // 1400 cells x 4 m2 = 5600 m2
+    scene.fill("landcover.paved", 50, 10, 35, 40, 0.0f);
+    scene.fill("landcover.water", 0, 60, 90, 10, 1.0f);
+    for (int b = 0; b < 20; ++b) {
+        const auto c = static_cast<std::int64_t>(u(rng) * 40), r = static_cast<std::int64_t>(u(rng) * 55);
+        scene.building(c, r, 3 + c % 4, 3 + r % 3, static_cast<float>(4.0 + 20.0 * u(rng)));
+    }
+    for (int t = 0; t < 80; ++t) {
+        const double x = scene.grid.origin_x + 180.0 * u(rng), y = scene.grid.origin_y - 140.0 * u(rng);
+        scene.tree(x, y, 3.0 + 15.0 * u(rng), 1.0 + 9.0 * u(rng));
+        scene.r("canopy.fraction").at(scene.grid.col_of(x), scene.grid.row_of(y)) = 1.0f;
+    }
+    for (int h = 0; h < 50; ++h) {
+        scene.address(scene.grid.origin_x + 180.0 * u(rng), scene.grid.origin_y - 120.0 * u(rng), 1.0 + (h % 3), 2.0 + (h % 5));
+    }
+    for (const char* unit : {"buffer", "area"}) {
+        for (const char* mode : {"line_of_sight", "buffer"}) {
+            SCOPED_TRACE(std::string(unit) + " " + mode);
+            const auto p = params({{"canopy_unit", text(unit)}, {"canopy_radius_m", number(20)}, {"trees_visibility", text(mode)},
+                                   {"park_min_area_m2", number(5000)}, {"park_pass_distance_m", number(60)}});
+            const auto raster = scene.run(p, 2, 32);
+            const auto layers = scene.points(p, 2);
+            ASSERT_EQ(layers.size(), 1u);
+            const PointLayer& L = layers[0];
+            EXPECT_EQ(L.name, "green_dwellings");
+            ASSERT_EQ(L.points.size(), 50u);
+            const auto canopy_out = std::string(unit) == "area" ? kCanopyArea : kCanopyShare;
+            int met = 0;
+            for (std::size_t i = 0; i < L.points.size(); ++i) {
+                const auto col = scene.grid.col_of(L.points[i].x), row = scene.grid.row_of(L.points[i].y);
+                EXPECT_EQ(static_cast<float>(column_of(L, "trees_visible").values[i]), raster[kTreesVisible].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "canopy_pct").values[i]), raster[canopy_out].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "dist_park_m").values[i]), raster[kDistParkHome].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "meets_3").values[i]), raster[kRule3].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "meets_30").values[i]), raster[kRule30].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "meets_300").values[i]), raster[kRule300].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "meets_all").values[i]), raster[kRuleAll].at(col, row)) << i;
+                EXPECT_EQ(static_cast<float>(column_of(L, "rules_met").values[i]), raster[kRulesMet].at(col, row)) << i;
+                met += column_of(L, "meets_300").values[i] == 1.0;
+            }
+            EXPECT_GT(met, 0);
+            EXPECT_LT(met, 50);
+            // The dwellings are the weights (default point_weight), the residents a column.
+            EXPECT_EQ(L.weight_name, "dwellings");
+            EXPECT_EQ(L.residents[4], 1.0 + 4 % 3);
+            EXPECT_EQ(column_of(L, "residents").values[4], 2.0 + 4 % 5);
+            const auto one = scene.points(p, 1);
+            for (const auto& c : L.columns) {
+                const auto& other = column_of(one[0], c.name).values;
+                for (std::size_t i = 0; i < c.values.size(); ++i) {
+                    ASSERT_TRUE((std::isnan(c.values[i]) && std::isnan(other[i])) || c.values[i] == other[i]) << c.name << i;
+                }
+            }
+        }
+    }
+}
+
+// The park behind a block (see GreenAccessNetwork): an address at (103, 152) is 3 m from the street at
+// x = 100, then 78 m north, 155 m east and 30 m south: 266 m along the network from the address itself
+// (the raster's 265 m is from the cell centre). An address at (395, 15) is 144 m from the nearest street
+// point (255, 50), beyond the 100 m snap: no distance, rule 300 fails. Shares of dwellings meeting 300:
+// 3 of 3 + 1 = 0.75 with dwellings weights, 5 of 5 + 1 = 0.833 with residents weights.
+TEST(GreenAccessDwellings, NetworkDistanceFromTheAddressAndWeightedShares) {
+    Scene scene = park_behind_a_block();
+    scene.r("population.dwellings").at(10, 14) = 0.0f;  // the block scene's cell home is replaced by addresses
+    scene.r("population.residents").at(10, 14) = 0.0f;
+    scene.address(103, 152, 3, 5);
+    scene.address(395, 15, 1, 1);
+    scene.address(200, 290, 0, 4);  // no dwellings: not a home
+    auto p = params({{"canopy_unit", text("buffer")}, {"park_distance", text("network")}});
+    const auto layers = scene.points(p);
+    ASSERT_EQ(layers.size(), 1u);
+    const PointLayer& L = layers[0];
+    ASSERT_EQ(L.points.size(), 2u);
+    EXPECT_DOUBLE_EQ(column_of(L, "dist_park_m").values[0], 266.0);
+    EXPECT_TRUE(std::isnan(column_of(L, "dist_park_m").values[1]));
+    const auto& m300 = column_of(L, "meets_300").values;
+    EXPECT_EQ(m300[0], 1.0);
+    EXPECT_EQ(m300[1], 0.0);
+    const auto share = [&](const std::vector<double>& w) { return (w[0] * m300[0] + w[1] * m300[1]) / (w[0] + w[1]); };
+    EXPECT_DOUBLE_EQ(share(L.residents), 0.75);
+    p["point_weight"] = text("residents");
+    const auto by_residents = scene.points(p);
+    EXPECT_EQ(by_residents[0].weight_name, "residents");
+    EXPECT_NEAR(share(by_residents[0].residents), 5.0 / 6.0, 1e-15);
+    // No trees in the scene: nobody meets 3, so nobody meets all three.
+    EXPECT_EQ(column_of(L, "meets_3").values[0], 0.0);
+    EXPECT_EQ(column_of(L, "meets_all").values[0], 0.0);
+    EXPECT_EQ(column_of(L, "rules_met").values[0], 1.0);
+    // Thresholds for the per-area shares, and the red/green style on meets_all.
+    EXPECT_EQ(column_of(L, "meets_all").thresholds, std::vector<double>{0.5});
+    EXPECT_EQ(column_of(L, "dist_park_m").thresholds, std::vector<double>{300.0});
+    EXPECT_EQ(L.style_column, "meets_all");
+    ASSERT_EQ(L.classes.size(), 2u);
+    EXPECT_EQ(L.classes[0].colour, "#d7191c");
+    EXPECT_EQ(L.classes[1].colour, "#1a9641");
+    // Euclidean: the address's cell centre (105, 155) is 100 m from the park.
+    EXPECT_DOUBLE_EQ(column_of(scene.points(params({{"canopy_unit", text("buffer")}}))[0], "dist_park_m").values[0], 100.0);
+}
+
+TEST(GreenAccessDwellings, NoAddressPointsNoLayer) {
+    Scene scene = park_behind_a_block();
+    EXPECT_TRUE(scene.points(params({{"canopy_unit", text("buffer")}})).empty());
 }
 
 // ---- canopy ------------------------------------------------------------------------------------

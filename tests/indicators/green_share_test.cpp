@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <cmath>
 #include <memory>
+#include <random>
+#include <tuple>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -144,6 +147,51 @@ TEST(GreenShare, DiscFormulaReportsDiscretisation) {
     EXPECT_DOUBLE_EQ(*r.values.at("area_m2"), 31700.0);
     EXPECT_NEAR(*r.values.at("area_ratio"), 31700.0 / (M_PI * 10000.0), 1e-12);
     EXPECT_TRUE(r.warnings.empty());
+}
+
+// The disc-sum kernel (vectorised middle, clamped edges) against direct integer summation over the disc,
+// exactly, on random integer windows at every cell including the window edges; and the cell count.
+TEST(GreenShare, DiscSumKernelEqualsDirectIntegerSummation) {
+    std::mt19937_64 rng(5);
+    for (const auto& [rows, cols, radius] : std::vector<std::tuple<std::int64_t, std::int64_t, double>>{
+             {23, 41, 4.0}, {40, 17, 7.5}, {9, 60, 12.0}, {35, 35, 1.0}}) {
+        std::vector<std::int64_t> v(static_cast<std::size_t>(rows * cols));
+        for (auto& x : v) x = static_cast<std::int64_t>(rng() % 1048577);
+        const auto stride = cols + 1;
+        std::vector<std::int64_t> sat(static_cast<std::size_t>(stride * (rows + 1)), 0);
+        for (std::int64_t r = 0; r < rows; ++r) {
+            std::int64_t run = 0;
+            for (std::int64_t c = 0; c < cols; ++c) {
+                run += v[static_cast<std::size_t>(r * cols + c)];
+                sat[static_cast<std::size_t>((r + 1) * stride + c + 1)] = sat[static_cast<std::size_t>(r * stride + c + 1)] + run;
+            }
+        }
+        const indicators::green::Disc disc = indicators::green::make_disc(radius, 1.0);
+        for (std::int64_t r = 0; r < rows; ++r) {
+            for (std::int64_t col0 : {std::int64_t{0}, std::int64_t{3}}) {
+                const auto n = cols - col0;
+                std::vector<std::int64_t> acc(static_cast<std::size_t>(n), 0);
+                indicators::green::add_disc_sums(disc, sat.data(), rows, cols, r, col0, n, acc.data());
+                std::vector<std::int64_t> plain(static_cast<std::size_t>(n), 0);
+                indicators::green::add_disc_sums_plain(disc, sat.data(), rows, cols, r, col0, n, plain.data());
+                ASSERT_EQ(acc, plain);
+                for (std::int64_t i = 0; i < n; ++i) {
+                    std::int64_t direct = 0, cells = 0;
+                    for (std::int64_t dy = -disc.radius_cells; dy <= disc.radius_cells; ++dy) {
+                        const auto hw = disc.half_widths[static_cast<std::size_t>(dy + disc.radius_cells)];
+                        for (std::int64_t dx = -hw; dx <= hw; ++dx) {
+                            const auto rr = r + dy, cc = col0 + i + dx;
+                            if (rr < 0 || rr >= rows || cc < 0 || cc >= cols) continue;
+                            direct += v[static_cast<std::size_t>(rr * cols + cc)];
+                            ++cells;
+                        }
+                    }
+                    ASSERT_EQ(acc[static_cast<std::size_t>(i)], direct) << rows << "x" << cols << " r " << radius << " at " << r << "," << col0 + i;
+                    ASSERT_EQ(indicators::green::disc_cells_in_window(disc, rows, cols, r, col0 + i), cells);
+                }
+            }
+        }
+    }
 }
 
 }  // namespace

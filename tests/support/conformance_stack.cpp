@@ -2,6 +2,7 @@
 #include "support/conformance_stack.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -64,6 +65,26 @@ LayerStack synthetic_stack_for(const IndicatorModel& model, const GridSpec& grid
             stack.set_features(name, trees);
             continue;
         }
+        if (name == "population") {
+            // Random address points, one per 30 cells, with 1-4 dwellings and twice as many residents.
+            std::mt19937 rng(++s);
+            std::uniform_real_distribution<double> u01(0.0, 1.0);
+            auto homes = std::make_shared<FeatureSet>();
+            homes->role = "population";
+            const Box2 ext = grid.extent();
+            for (std::int64_t i = 0; i < 2 + grid.cell_count() / 30; ++i) {
+                Feature f;
+                f.id = i + 1;
+                f.source = "synthetic";
+                f.geometry.kind = Geometry::Kind::Point;
+                f.geometry.points.push_back({ext.min_x + u01(rng) * (ext.max_x - ext.min_x), ext.min_y + u01(rng) * (ext.max_y - ext.min_y)});
+                f.attributes["dwellings"] = std::floor(1.0 + 4.0 * u01(rng));
+                f.attributes["residents"] = 2.0 * f.number_or("dwellings", 1.0);
+                homes->features.push_back(std::move(f));
+            }
+            stack.set_features(name, homes);
+            continue;
+        }
         if (name == "buildings") {
             // Random rectangular blocks (10-40 m sides, 6-20 m high) and the grid layers the loader derives
             // from them: building.height_m by cell centre (0 outside), building.fraction 0 or 1.
@@ -117,6 +138,7 @@ LayerStack synthetic_stack_for(const IndicatorModel& model, const GridSpec& grid
         if (name == layer::dem || name == layer::dsm) hi = 5.0f;
         if (name == layer::building_height || name == layer::canopy_height) hi = 25.0f;
         if (name == layer::residents || name == layer::dwellings) hi = 10.0f;
+        if (name == "s2_red" || name == "s2_nir") lo = 1000.0f, hi = 6000.0f;  // L2A digital numbers with the offset
         auto r = random_raster(grid, ++s, lo, hi);
         if (nodata_share > 0.0) add_nodata(r, ++s, nodata_share);
         stack.set_raster(name, std::make_shared<const Raster>(std::move(r)));

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// green.access through a whole run on the synthetic sample area (data-samples): the green_dwellings point
+// layer is written per scenario with its red/green style, and the per-area layer holds the share of
+// dwellings meeting each rule, equal to the share recomputed here from the written points.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gdal_priv.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <ogrsf_frmts.h>
+
+#include "areatwin/engine/roles.hpp"
+#include "areatwin/indicators/all.hpp"
+#include "areatwin/io/load.hpp"
+#include "areatwin/scenarios/batch.hpp"
+#include "areatwin/scenarios/run.hpp"
+#include "support/synthetic.hpp"
+
+namespace areatwin::scenarios {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(GreenDwellingsRun, SharesOfDwellingsPerAreaFromThePointLayer) {
+    const fs::path samples = fs::path(AREATWIN_SOURCE_DIR) / "data-samples";
+    test::TempDir dir("green_dwellings_run");
+    const auto gpkg = (samples / "sample.gpkg").string();
+    const auto batch_file = dir.path / "green.yaml";
+    std::ofstream(batch_file)
+        << "area: {crs: EPSG:28992, cell_size_m: 10, bbox: [136000, 455000, 137500, 456500]}\n"
+        << "inputs:\n"
+        << "  buildings: [{source: " << gpkg << ", layer: buildings, fields: {height_m: {field: hoogte, unit: m, default: 9}}}]\n"
+        << "  landcover: [{source: " << gpkg << ", layer: landcover, class_field: klasse, classes: {verhard: paved, "
+        << "gebouw: building, gras: grass, bomen: trees, struiken: shrubs, water: water, kaal: bare, landbouw: agriculture}}]\n"
+        << "  trees: [{source: " << gpkg << ", layer: trees, fields: {height_m: boomhoogte, crown_diameter_m: kroondiameter}}]\n"
+        << "  population: [{source: " << gpkg << ", layer: addresses, fields: {residents: inwoners, dwellings: woningen}}]\n"
+        << "  areas: [{source: " << gpkg << ", layer: buurten, fields: {code: buurtcode, name: buurtnaam}}]\n"
+        << "indicators: {green.access: {park_min_area_m2: 5000}}\n"
+        << "scenarios: [{name: baseline}]\n"
+        << "outputs: {path: out.gpkg}\n";
+    const Batch batch = parse_batch(batch_file);
+    RunOptions options;
+    options.threads = 2;
+    const Plan plan = make_plan(batch, indicators::builtin_registry(), options);
+    (void)run_plan(plan, options);
+
+    GDALAllRegister();
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open((dir.path / "out.gpkg").string().c_str(), GDAL_OF_VECTOR));
+    ASSERT_NE(ds, nullptr);
+    OGRLayer* points = ds->GetLayerByName("baseline__green_dwellings");
+    ASSERT_NE(points, nullptr);
+    ASSERT_GT(points->GetFeatureCount(), 10);
+
+    // Recompute the per-area shares from the written points: each point in the area of its cell.
+    io::LoadReport report;
+    const LayerStack stack = io::load_inputs(batch.inputs, batch.grid, report);
+    const auto& index = stack.raster(std::string(layer::area_index));
+    const std::size_t areas = stack.features("areas").features.size();
+    const std::vector<std::string> rules{"meets_3", "meets_30", "meets_300", "meets_all"};
+    std::map<std::string, std::vector<double>> met;
+    for (const auto& r : rules) met[r].assign(areas, 0.0);
+    std::vector<double> weight(areas, 0.0);
+    double all_met = 0.0;
+    points->ResetReading();
+    while (std::unique_ptr<OGRFeature> f{points->GetNextFeature()}) {
+        const auto* p = f->GetGeometryRef()->toPoint();
+        const auto col = batch.grid.col_of(p->getX()), row = batch.grid.row_of(p->getY());
+        const float a = index.at(col, row);
+        if (std::isnan(a) || !f->IsFieldSetAndNotNull(f->GetFieldIndex("meets_all"))) continue;
+        const double w = f->GetFieldAsDouble("dwellings");
+        weight[static_cast<std::size_t>(a)] += w;
+        for (const auto& r : rules) met[r][static_cast<std::size_t>(a)] += w * f->GetFieldAsDouble(r.c_str());
+        all_met += w * f->GetFieldAsDouble("meets_all");
+    }
+    OGRLayer* table = ds->GetLayerByName("areas__baseline");
+    ASSERT_NE(table, nullptr);
+    std::size_t a = 0, with_homes = 0;
+    table->ResetReading();
+    while (std::unique_ptr<OGRFeature> f{table->GetNextFeature()}) {
+        ASSERT_LT(a, areas);
+        EXPECT_NEAR(f->GetFieldAsDouble("green_dwellings_dwellings"), weight[a], 1e-9) << a;
+        for (const auto& r : rules) {
+            const auto name = "green_dwellings_" + r + "_share_above_0p5";
+            ASSERT_GE(f->GetFieldIndex(name.c_str()), 0) << name;
+            if (weight[a] > 0.0) {
+                EXPECT_NEAR(f->GetFieldAsDouble(name.c_str()), met[r][a] / weight[a], 1e-12) << name << " area " << a;
+            }
+        }
+        with_homes += weight[a] > 0.0;
+        ++a;
+    }
+    EXPECT_GT(with_homes, 0u) << "the sample's addresses lie in its neighbourhoods";
+
+    // The point layer's style: graduated by meets_all, red below and green above the 0.5 break.
+    OGRLayer* styles = ds->ExecuteSQL(
+        "SELECT styleQML FROM layer_styles WHERE f_table_name = 'baseline__green_dwellings'", nullptr, nullptr);
+    ASSERT_NE(styles, nullptr);
+    std::unique_ptr<OGRFeature> style{styles->GetNextFeature()};
+    ASSERT_NE(style, nullptr);
+    const std::string qml = style->GetFieldAsString(0);
+    ds->ReleaseResultSet(styles);
+    EXPECT_THAT(qml, ::testing::HasSubstr("attr=\"meets_all\""));
+    EXPECT_THAT(qml, ::testing::HasSubstr("meets 3, 30 and 300"));
+    double total = 0.0;
+    for (double w : weight) total += w;
+    ASSERT_GT(total, 0.0);
+    const auto overall = [&](const std::string& r) {
+        double m = 0.0;
+        for (double v : met[r]) m += v;
+        return m / total;
+    };
+    std::printf("sample area: %lld dwelling points, %.0f dwellings in areas; share of dwellings meeting 3 %.3f, 30 %.3f, "
+                "300 %.3f, all three %.3f\n",
+                static_cast<long long>(points->GetFeatureCount()), total, overall("meets_3"), overall("meets_30"),
+                overall("meets_300"), overall("meets_all"));
+    (void)all_met;
+}
+
+}  // namespace
+}  // namespace areatwin::scenarios
