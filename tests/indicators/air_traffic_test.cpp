@@ -78,6 +78,7 @@ TEST(AirTraffic, GaussianRoadMatchesThePointFormulaOnTheMap) {
     const auto grid = test_grid();
     const auto stack = scene(grid, {road(1, {{250.0, -2000.0}, {250.0, 2300.0}}, 2000.0, 100.0, "open")});
     const auto m = model({{"emission_factors", {std::string("rbl2007_urban"), ""}},
+                          {"dispersion", {std::string("gaussian"), ""}},
                           {"sigma_z0_m", {0.0, ""}},
                           {"wind_direction_deg", {270.0, ""}},
                           {"wind_speed_m_s", {4.0, ""}}});
@@ -199,7 +200,9 @@ TEST(AirTraffic, JointFrequencyResultsDoNotDependOnTilesOrThreads) {
                               road(2, {{300.0, 0.0}, {310.0, 350.0}}, 600.0, 10.0, "wide_canyon"),
                               road(3, {{0.0, 300.0}, {450.0, 320.0}}, 900.0, 30.0)});
     stack.set_features("meteo", climatology());
-    const auto m = model({{"meteorology", {std::string("table"), ""}}, {"cutoff_m", {150.0, ""}}});
+    const auto m = model({{"meteorology", {std::string("table"), ""}},
+                          {"dispersion", {std::string("gaussian"), ""}},
+                          {"cutoff_m", {150.0, ""}}});
     EXPECT_THAT(m->inputs(), ::testing::Contains("meteo"));
     const auto reference = run_indicator(*m, stack, {1, 1024, {}});
     for (const auto& [threads, tile] : std::vector<std::pair<int, std::int64_t>>{{2, 13}, {2, 64}, {1, 37}}) {
@@ -212,8 +215,8 @@ TEST(AirTraffic, JointFrequencyResultsDoNotDependOnTilesOrThreads) {
     EXPECT_NEAR(*e.value, reference[0].at(40, 35), 1e-4);
     double kernel = -1.0, plain = -2.0;
     for (const auto& t : e.terms) {
-        if (t.name == "nox_gaussian") kernel = t.value;
-        if (t.name == "nox_gaussian_reference") plain = t.value;
+        if (t.name == "nox_line") kernel = t.value;
+        if (t.name == "nox_line_reference") plain = t.value;
     }
     EXPECT_GT(kernel, 0.0);
     EXPECT_NEAR(kernel, plain, 0.01 * plain);
