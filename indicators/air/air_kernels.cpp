@@ -295,10 +295,27 @@ double finite_line_perpendicular_ug_m3(const PlumeSetup& setup, int stability, d
 double line_increment_reference_ug_m3(const PlumeSetup& setup, const std::vector<MetCondition>& met, Point2 a,
                                       Point2 b, Point2 receptor, double q_g_per_m_s, double step_deg,
                                       double max_distance_m) {
+    // R-LINE: the surface layer of each condition once, not at every point.
+    std::vector<SurfaceLayer> layers;
+    std::vector<std::pair<double, double>> wind;  // wind-to unit vector of each condition
+    if (setup.dispersion == Dispersion::Rline) {
+        for (const auto& m : met) {
+            layers.push_back(surface_layer(m));
+            const double from = m.direction_from_deg * kDegToRad;
+            wind.emplace_back(-std::sin(from), -std::cos(from));
+        }
+    }
     const double integral = integrate_segment_by_angle(a, b, receptor, step_deg, [&](double r, double dx, double dy) {
         if (r > max_distance_m) return 0.0;
         double k = 0.0;
-        for (const auto& m : met) k += m.weight * point_kernel(setup, m, dx, dy);
+        if (layers.empty()) {
+            for (const auto& m : met) k += m.weight * point_kernel(setup, m, dx, dy);
+        } else {
+            for (std::size_t i = 0; i < met.size(); ++i) {
+                const auto [wx, wy] = wind[i];
+                k += met[i].weight * rline_point(layers[i], setup, dx * wx + dy * wy, -dx * wy + dy * wx).total();
+            }
+        }
         return r * r * k;
     });
     return 1e6 * q_g_per_m_s * integral;
