@@ -80,6 +80,7 @@ std::vector<RoleSpec> make_roles() {
         {"barriers", "line", {{"height_m", "m", false, true, "barrier height above ground"}}, false,
          "noise barriers"},
         {"meteo", "table", {}, true, "meteorological tables"},
+        {"weather", "table", {}, true, "hourly weather records (temperature, humidity, wind, radiation)"},
         {"air_emission_factors", "table", {}, true, "road emission factors (g/km per vehicle) per vehicle category"},
         {"background_no2", "raster", {}, false, "background NO2 annual mean (ug/m3), e.g. the GCN map"},
         {"background_pm10", "raster", {}, false, "background PM10 annual mean (ug/m3), e.g. the GCN map"},
