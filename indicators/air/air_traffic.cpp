@@ -35,6 +35,26 @@ const std::vector<double> kNo2Thresholds{40.0, 20.0, 10.0};
 const std::vector<double> kPm10Thresholds{40.0, 20.0, 15.0};
 const std::vector<double> kPm25Thresholds{25.0, 10.0, 5.0};
 
+// Discrete styles of the totals at the three threshold sets: below the WHO 2021 guideline, up to the EU
+// 2030 value, up to the EU 2008 limit value, above it (a colour-blind-safe green, yellow, orange, purple).
+std::vector<StyleClass> limit_classes(double who, double eu2030, double eu_limit) {
+    return {{0.0, "#1a9641", fmt::format("below {:g} (WHO 2021 guideline)", who)},
+            {who, "#ffffbf", fmt::format("{:g}-{:g} (above WHO 2021)", who, eu2030)},
+            {eu2030, "#fdae61", fmt::format("{:g}-{:g} (above EU 2030 value)", eu2030, eu_limit)},
+            {eu_limit, "#7b3294", fmt::format("above {:g} (EU limit value)", eu_limit)}};
+}
+// The increments: a lighter sequential set (yellow to blue) with breaks suited to each pollutant.
+std::vector<StyleClass> increment_classes(const std::vector<double>& breaks) {
+    static const std::array<const char*, 6> colours{"#ffffcc", "#d9f0a3", "#addd8e", "#78c679", "#41ab5d", "#238443"};
+    std::vector<StyleClass> out;
+    for (std::size_t i = 0; i < breaks.size() && i < colours.size(); ++i) {
+        const std::string label = i + 1 < breaks.size() ? fmt::format("{:g}-{:g}", breaks[i], breaks[i + 1])
+                                                        : fmt::format("above {:g}", breaks[i]);
+        out.push_back({breaks[i], colours[i], label + " ug/m3"});
+    }
+    return out;
+}
+
 std::vector<ParameterSpec> make_parameters() {
     using K = ParameterSpec::Kind;
     std::vector<ParameterSpec> p{
@@ -83,6 +103,10 @@ std::vector<ParameterSpec> make_parameters() {
          "what emits: 'roads' (default), 'roads_and_air_sources', or 'air_sources' only (generic point, line and "
          "area sources with emission_<pollutant>_g_s, _g_m_s or _g_m2_s and height_m)",
          {}, {"roads"}, 0.0, 0.0, {"roads", "roads_and_air_sources", "air_sources"}},
+        {"point_receptors", K::Choice, "",
+         "'none' (default) or 'receivers': also evaluate the points of the 'receivers' input (at receptor_height_m) "
+         "into the point layer air_receptors with totals and increments per pollutant",
+         {}, {"none"}, 0.0, 0.0, {"none", "receivers"}},
         {"background", K::Choice, "",
          "'constant' backgrounds from the background_*_ug_m3 parameters (default), or 'raster': the "
          "background_no2/_pm10/_pm25/_o3 inputs (e.g. the GCN maps), the constants where a raster has no value",
@@ -355,6 +379,7 @@ public:
         use_roads_ = src != "air_sources";
         use_generic_ = src != "roads";
         background_raster_ = p.choice("background") == "raster";
+        point_receptors_ = p.choice("point_receptors") == "receivers";
         correction_raster_ = p.choice("double_counting") == "raster";
         for (std::size_t k = 0; k < 3; ++k) {
             background_[k] = p.number(fmt::format("background_{}_ug_m3", kMappedKey[k]));
@@ -427,6 +452,7 @@ public:
             if (correction_raster_) in.push_back(fmt::format("double_counting_{}", kMappedKey[k]));
         }
         if (background_raster_ && mapped_[0]) in.emplace_back("background_o3");
+        if (point_receptors_) in.emplace_back("receivers");
         return in;
     }
 
@@ -434,14 +460,85 @@ public:
 
     [[nodiscard]] std::vector<OutputSpec> outputs() const override {
         std::vector<OutputSpec> out;
-        if (mapped_[0]) out.push_back({"air_no2", "ug/m3", "annual-mean NO2: background + traffic", kNo2Thresholds, "viridis", 0.0, 60.0});
-        if (mapped_[1]) out.push_back({"air_pm10", "ug/m3", "annual-mean PM10: background + traffic", kPm10Thresholds, "viridis", 0.0, 50.0});
-        if (mapped_[2]) out.push_back({"air_pm25", "ug/m3", "annual-mean PM2.5: background + traffic", kPm25Thresholds, "viridis", 0.0, 30.0});
-        if (mapped_[0]) out.push_back({"air_no2_traffic", "ug/m3", "annual-mean NO2 increment from road traffic", {}, "viridis", 0.0, 30.0});
-        if (mapped_[1]) out.push_back({"air_pm10_traffic", "ug/m3", "annual-mean PM10 increment from road traffic", {}, "viridis", 0.0, 5.0});
-        if (mapped_[2]) out.push_back({"air_pm25_traffic", "ug/m3", "annual-mean PM2.5 increment from road traffic", {}, "viridis", 0.0, 3.0});
-        if (mapped_[0]) out.push_back({"air_nox_traffic", "ug/m3", "annual-mean NOx increment from road traffic (as NO2)", {}, "viridis", 0.0, 60.0});
+        auto add = [&](const char* name, const char* description, std::vector<double> thresholds, double max,
+                       std::vector<StyleClass> classes) {
+            OutputSpec o{name, "ug/m3", description, std::move(thresholds), "viridis", 0.0, max};
+            o.classes = std::move(classes);
+            out.push_back(std::move(o));
+        };
+        if (mapped_[0]) add("air_no2", "annual-mean NO2: background + traffic", kNo2Thresholds, 60.0, limit_classes(10, 20, 40));
+        if (mapped_[1]) add("air_pm10", "annual-mean PM10: background + traffic", kPm10Thresholds, 50.0, limit_classes(15, 20, 40));
+        if (mapped_[2]) add("air_pm25", "annual-mean PM2.5: background + traffic", kPm25Thresholds, 30.0, limit_classes(5, 10, 25));
+        if (mapped_[0]) add("air_no2_traffic", "annual-mean NO2 increment from road traffic", {}, 30.0, increment_classes({0, 1, 2, 5, 10, 20}));
+        if (mapped_[1]) add("air_pm10_traffic", "annual-mean PM10 increment from road traffic", {}, 5.0, increment_classes({0, 0.2, 0.5, 1, 2, 4}));
+        if (mapped_[2]) add("air_pm25_traffic", "annual-mean PM2.5 increment from road traffic", {}, 3.0, increment_classes({0, 0.1, 0.25, 0.5, 1, 2}));
+        if (mapped_[0]) add("air_nox_traffic", "annual-mean NOx increment from road traffic (as NO2)", {}, 60.0, increment_classes({0, 2, 5, 10, 20, 40}));
         return out;
+    }
+
+    // Point receptors of the 'receivers' input (point_receptors: receivers), at receptor_height_m: the
+    // totals and increments of the map's formulas at each point, serially in feature order.
+    [[nodiscard]] std::vector<PointLayer> compute_points(const LayerStack& stack, int threads) const override {
+        (void)threads;
+        if (!point_receptors_) return {};
+        if (!stack.has_features("receivers")) {
+            throw DataError("air.traffic with point_receptors 'receivers' needs a 'receivers' input (points)");
+        }
+        const auto prep = prepared(stack);
+        const auto bg_layers = background_layers(stack);
+        const auto& grid = stack.grid();
+        PointLayer layer;
+        layer.name = "air_receptors";
+        layer.description = fmt::format("air.traffic at the points of the receivers input, {} m above ground: totals and "
+                                        "traffic increments (ug/m3)",
+                                        setup_.receptor_height_m);
+        PointColumn name{"name", "", "receiver name", true, {}, {}, {}};
+        std::vector<PointColumn> totals, traffic;
+        const std::array<std::vector<double>, 3> thresholds{kNo2Thresholds, kPm10Thresholds, kPm25Thresholds};
+        for (std::size_t k = 0; k < 3; ++k) {
+            if (!mapped_[k]) continue;
+            totals.push_back({fmt::format("{}_ug_m3", kMappedKey[k]), "ug/m3",
+                              fmt::format("annual-mean {}: background + traffic", kMappedKey[k]), false, {}, {}, thresholds[k]});
+            traffic.push_back({fmt::format("{}_traffic_ug_m3", kMappedKey[k]), "ug/m3",
+                               fmt::format("annual-mean {} increment from traffic and sources", kMappedKey[k]), false, {}, {}, {}});
+        }
+        PointColumn nox{"nox_traffic_ug_m3", "ug/m3", "annual-mean NOx increment (as NO2)", false, {}, {}, {}};
+        std::vector<std::uint32_t> candidates;
+        for (const auto& f : stack.features("receivers").features) {
+            if (f.geometry.kind != Geometry::Kind::Point) {
+                throw DataError(fmt::format("air.traffic: receivers feature {} ({}) is not a point", f.id, f.source));
+            }
+            for (const auto& p : f.geometry.points) {
+                const Box2 box{p.x - cutoff_m_ - 1.0, p.y - cutoff_m_ - 1.0, p.x + cutoff_m_ + 1.0, p.y + cutoff_m_ + 1.0};
+                prep->index.query(box, candidates);
+                const auto inc = increments(*prep, candidates, p, nullptr);
+                const auto col = grid.col_of(p.x);
+                const auto row = grid.row_of(p.y);
+                // Outside the grid the rasters have no value: the constants apply.
+                const Background bg = grid.contains_cell(col, row) ? background_at(bg_layers, col, row) : background_at({}, 0, 0);
+                std::size_t i = 0;
+                for (std::size_t k = 0; k < 3; ++k) {
+                    if (!mapped_[k]) continue;
+                    const double t = k == 0 ? no2_at_receptor(inc.total(kNox), inc.total(kNo2Direct), bg.o3, direct_no2_).increment_ug_m3
+                                            : inc.total(k);
+                    totals[i].values.push_back(bg.background[k] - bg.correction[k] + t);
+                    traffic[i].values.push_back(t);
+                    ++i;
+                }
+                nox.values.push_back(inc.total(kNox));
+                name.texts.push_back(f.text("name").value_or(std::to_string(f.id)));
+                layer.points.push_back(p);
+            }
+        }
+        layer.columns.push_back(std::move(name));
+        for (auto& c : totals) layer.columns.push_back(std::move(c));
+        for (auto& c : traffic) layer.columns.push_back(std::move(c));
+        if (mapped_[0]) layer.columns.push_back(std::move(nox));
+        const std::size_t first = mapped_[0] ? 0 : (mapped_[1] ? 1 : 2);
+        layer.style_column = fmt::format("{}_ug_m3", kMappedKey[first]);
+        const std::array<std::vector<StyleClass>, 3> classes{limit_classes(10, 20, 40), limit_classes(15, 20, 40), limit_classes(5, 10, 25)};
+        layer.classes = classes[first];
+        return {layer};
     }
 
     [[nodiscard]] double working_bytes_per_cell() const override { return 1.0; }
@@ -959,6 +1056,7 @@ private:
     bool use_generic_ = false;
     bool background_raster_ = false;
     bool correction_raster_ = false;
+    bool point_receptors_ = false;
     PlumeSetup setup_;
     MetCondition met_defaults_;
     double cutoff_m_ = 2000.0;

@@ -84,7 +84,7 @@ protected:
     fs::path dir_;
 };
 
-// One meteo row (250 degrees, 4 m/s, neutral, frequency 1) read from CSV gives the map of the same
+// One meteo row (250 degrees, sector width 0, 4 m/s, neutral, frequency 1) read from CSV gives the map of the same
 // condition as parameters: the table role reaches the model unchanged.
 TEST_F(AirCli, MeteoTableFromACsvFileMatchesTheSameConditionAsParameters) {
     const std::string meteo = "  meteo: [{source: " + (air_data() / "meteo_single_condition.csv").string() + "}]\n";

@@ -593,5 +593,86 @@ TEST(AirTraffic, RlineTableResultsDoNotDependOnTilesOrThreads) {
     }
 }
 
+TEST(AirTraffic, PointReceptorsMatchTheMapAtCellCentres) {
+    const auto grid = test_grid();
+    auto stack = scene(grid, {road(1, {{250.0, -2000.0}, {250.0, 2300.0}}, 1500.0, 50.0, "open"),
+                              road(2, {{0.0, 120.0}, {500.0, 130.0}}, 700.0, 20.0, "wide_canyon")});
+    auto receivers = std::make_shared<FeatureSet>();
+    receivers->role = "receivers";
+    // Two receivers at cell centres (columns 55 and 70 of row 30) and one outside the grid.
+    for (const auto& [id, p] : std::vector<std::pair<std::int64_t, Point2>>{
+             {1, {grid.cell_center_x(55), grid.cell_center_y(30)}}, {2, {grid.cell_center_x(70), grid.cell_center_y(34)}},
+             {3, {600.0, 150.0}}}) {
+        Feature f;
+        f.id = id;
+        f.source = "receivers.gpkg";
+        f.geometry.kind = Geometry::Kind::Point;
+        f.geometry.points = {p};
+        if (id == 1) f.attributes["name"] = std::string("school");
+        receivers->features.push_back(std::move(f));
+    }
+    stack.set_features("receivers", receivers);
+    const auto m = model({{"point_receptors", {std::string("receivers"), ""}},
+                          {"dispersion", {std::string("gaussian"), ""}},
+                          {"background_no2_ug_m3", {20.0, ""}},
+                          {"background_o3_ug_m3", {40.0, ""}}});
+    EXPECT_THAT(m->inputs(), ::testing::Contains("receivers"));
+    const auto maps = run_indicator(*m, stack, {2, 32, {}});
+    const auto layers = m->compute_points(stack, 2);
+    ASSERT_EQ(layers.size(), 1u);
+    const auto& layer = layers[0];
+    EXPECT_EQ(layer.name, "air_receptors");
+    ASSERT_EQ(layer.points.size(), 3u);
+    auto column = [&](const std::string& n) -> const PointColumn& {
+        for (const auto& c : layer.columns) {
+            if (c.name == n) return c;
+        }
+        throw std::runtime_error("no column " + n);
+    };
+    EXPECT_EQ(column("name").texts[0], "school");
+    EXPECT_EQ(column("name").texts[1], "2");
+    EXPECT_EQ(column("no2_ug_m3").thresholds, (std::vector<double>{40.0, 20.0, 10.0}));
+    // The map stores floats: the points agree with it to float precision.
+    const std::array<std::pair<std::int64_t, std::int64_t>, 2> cells{{{55, 30}, {70, 34}}};
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto [col, row] = cells[i];
+        EXPECT_NEAR(column("no2_ug_m3").values[i], maps[output_index(*m, "air_no2")].at(col, row), 1e-4);
+        EXPECT_NEAR(column("pm10_traffic_ug_m3").values[i], maps[output_index(*m, "air_pm10_traffic")].at(col, row), 1e-6);
+        EXPECT_NEAR(column("nox_traffic_ug_m3").values[i], maps[output_index(*m, "air_nox_traffic")].at(col, row), 1e-4);
+    }
+    // 100 m east of the grid, the east-west street is out of its reach, the north-south road 350 m upwind
+    // is not: a small increment on the constant background.
+    EXPECT_GT(column("no2_ug_m3").values[2], 20.0);
+    EXPECT_LT(column("no2_ug_m3").values[2], column("no2_ug_m3").values[0]);
+    EXPECT_EQ(layer.style_column, "no2_ug_m3");
+    EXPECT_EQ(layer.classes.size(), 4u);
+    // Without the parameter: no point layer and no receivers input.
+    EXPECT_TRUE(model({})->compute_points(stack, 1).empty());
+}
+
+TEST(AirTraffic, StylesHaveTheLimitValueClassBreaks) {
+    const auto m = model({{"pollutants", {std::vector<std::string>{"no2", "pm10", "pm25"}, ""}},
+                          {"ef_pm25_cat1_g_per_km", {0.01, ""}},
+                          {"ef_pm25_cat2_g_per_km", {0.05, ""}},
+                          {"ef_pm25_cat3_g_per_km", {0.05, ""}},
+                          {"ef_pm25_cat4_g_per_km", {0.01, ""}}});
+    auto breaks = [&](const std::string& name) {
+        std::vector<double> out;
+        const auto outs = m->outputs();
+        for (const auto& c : outs[output_index(*m, name)].classes) out.push_back(c.lower);
+        return out;
+    };
+    // WHO 2021, EU 2030, EU 2008 limit values (issue 4).
+    EXPECT_EQ(breaks("air_no2"), (std::vector<double>{0, 10, 20, 40}));
+    EXPECT_EQ(breaks("air_pm10"), (std::vector<double>{0, 15, 20, 40}));
+    EXPECT_EQ(breaks("air_pm25"), (std::vector<double>{0, 5, 10, 25}));
+    EXPECT_EQ(breaks("air_pm10_traffic").size(), 6u);
+    for (const auto& o : m->outputs()) {
+        ASSERT_FALSE(o.classes.empty()) << o.name;
+        for (std::size_t i = 1; i < o.classes.size(); ++i) EXPECT_GT(o.classes[i].lower, o.classes[i - 1].lower) << o.name;
+        for (const auto& c : o.classes) EXPECT_EQ(c.colour.size(), 7u) << o.name;
+    }
+}
+
 }  // namespace
 }  // namespace areatwin::indicators::air
