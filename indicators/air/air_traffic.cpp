@@ -198,7 +198,7 @@ std::vector<ParameterSpec> make_parameters() {
 const IndicatorDescriptor& air_traffic_descriptor() {
     static const IndicatorDescriptor descriptor{
         "air.traffic",
-        "0.1.0",
+        "0.2.0",
         "Annual-mean NO2, PM10 and PM2.5 (ug/m3) from road traffic on a background, with the traffic increments",
         "Dutch standard practice as in air-method.md: C = background - double-counting correction + increments "
         "(section 1); SRM1 for urban streets (sections 2.1-2.3: C = 0.62 E theta(x) Fb Fregio, street types 1-4); "
