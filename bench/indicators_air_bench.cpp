@@ -170,15 +170,15 @@ std::vector<Point2> sample_receptors() {
     return out;
 }
 
-struct GaussianSegment {
+struct LineSegment {
     Point2 a;
     Point2 b;
     double q_g_per_m_s;
 };
 // The line-source (street_type open) segments with their NOx emission, as the model derives them with the
 // default factors (Mobiliteitsscan 2021 urban normal: 0.272 g/km light, 4.532 g/km trucks).
-std::vector<GaussianSegment> gaussian_segments() {
-    std::vector<GaussianSegment> out;
+std::vector<LineSegment> line_segments() {
+    std::vector<LineSegment> out;
     for (const auto& f : bench_stack().features("roads").features) {
         if (f.text("street_type") != std::string("open")) continue;
         const double q = (annual_mean_flow_veh_per_h(f, "cat1") * 0.272 +
@@ -210,7 +210,7 @@ std::vector<double>& reference_values() {
 // kernel), every line segment (no cut-off), 0.5 degree steps; NOx increments at the sample receptors.
 void BM_AirTraffic_ReferencePerReceptor(benchmark::State& state) {
     const auto met = bench_met();
-    const auto segments = gaussian_segments();
+    const auto segments = line_segments();
     const auto receptors = sample_receptors();
     const auto setup = bench_setup();
     for (auto _ : state) {
@@ -228,12 +228,12 @@ void BM_AirTraffic_ReferencePerReceptor(benchmark::State& state) {
 BENCHMARK(BM_AirTraffic_ReferencePerReceptor)->Unit(benchmark::kSecond)->Iterations(1);
 
 // The optimised path at the same receptors (climatology kernel, cut-off, 1 degree steps) and its error
-// against the reference: counters mean and max relative error of the Gaussian NOx increment.
+// against the reference: counters mean and max relative error of the line-source (R-LINE) NOx increment.
 void BM_AirTraffic_ErrorVsReference(benchmark::State& state) {
     const double cutoff = static_cast<double>(state.range(0));
     const double step = static_cast<double>(state.range(1)) / 10.0;
     const auto met = bench_met();
-    const auto segments = gaussian_segments();
+    const auto segments = line_segments();
     const auto receptors = sample_receptors();
     std::vector<double> fast(receptors.size());
     for (auto _ : state) {

@@ -921,10 +921,18 @@ private:
         prep->index.build(prep->segments, std::max(50.0, cutoff_m_ / 4.0));
         prep->met = table_meteo_ ? expand_to_direction_bins(frequency_rows_from_features(*meteo, setup_.dispersion, met_defaults_))
                                  : single_met_;
+        // The kernels depend on the meteorology and the release height only: kept across road and source
+        // changes (scenarios), rebuilt when the meteo table changes.
+        if (kernel_meteo_.lock() != meteo) kernel_cache_.clear();
+        kernel_meteo_ = meteo;
         for (const double h : prep->kernel_heights) {
-            PlumeSetup setup = setup_;
-            setup.source_height_m = h;
-            prep->kernels.push_back(std::make_shared<const ClimateKernel>(setup, prep->met, cutoff_m_));
+            auto& kernel = kernel_cache_[h];
+            if (!kernel) {
+                PlumeSetup setup = setup_;
+                setup.source_height_m = h;
+                kernel = std::make_shared<const ClimateKernel>(setup, prep->met, cutoff_m_);
+            }
+            prep->kernels.push_back(kernel);
         }
         cache_ = prep;
         cache_roads_ = roads;
@@ -1084,6 +1092,8 @@ private:
     mutable std::weak_ptr<const FeatureSet> cache_generic_;
     mutable std::weak_ptr<const FeatureSet> cache_meteo_;
     mutable std::weak_ptr<const FeatureSet> cache_factors_;
+    mutable std::map<double, std::shared_ptr<const ClimateKernel>> kernel_cache_;
+    mutable std::weak_ptr<const FeatureSet> kernel_meteo_;
 };
 
 }  // namespace
