@@ -62,13 +62,14 @@ std::shared_ptr<FeatureSet> road_network() {
 }
 
 // A synthetic climatology (not a real one): 36 sectors with a south-west maximum, speeds 2 / 4.5 / 8 m/s,
-// classes B / D / F.
+// classes B / D / F, given to R-LINE as Obukhov lengths -30 m / neutral / +30 m.
 std::shared_ptr<FeatureSet> climatology() {
     auto set = std::make_shared<FeatureSet>();
     set->role = "meteo";
     const double speeds[3] = {2.0, 4.5, 8.0};
     const double speed_share[3] = {0.3, 0.5, 0.2};
     const char* classes[3] = {"B", "D", "F"};
+    const double lengths[3] = {-30.0, 0.0, 30.0};
     const double class_share[3] = {0.15, 0.6, 0.25};
     std::int64_t id = 0;
     for (int s = 0; s < 36; ++s) {
@@ -81,6 +82,7 @@ std::shared_ptr<FeatureSet> climatology() {
                 f.attributes["direction_deg"] = dir;
                 f.attributes["speed_m_s"] = speeds[v];
                 f.attributes["stability"] = std::string(classes[c]);
+                f.attributes["obukhov_length_m"] = lengths[c];
                 f.attributes["frequency"] = sector * speed_share[v] * class_share[c];
                 set->features.push_back(std::move(f));
             }
@@ -106,9 +108,10 @@ const LayerStack& bench_stack() {
     return stack;
 }
 
-std::unique_ptr<IndicatorModel> bench_model(double cutoff_m, double step_deg) {
+std::unique_ptr<IndicatorModel> bench_model(double cutoff_m, double step_deg, const char* dispersion = "rline") {
     return indicators::builtin_registry().get("air.traffic").configure(
         {{"meteorology", {std::string("table"), ""}},
+         {"dispersion", {std::string(dispersion), ""}},
          {"cutoff_m", {cutoff_m, ""}},
          {"integration_step_deg", {step_deg, ""}},
          {"pollutants", {std::vector<std::string>{"no2", "pm10"}, ""}}});
@@ -128,10 +131,38 @@ void BM_AirTraffic_Grid160k(benchmark::State& state) {
 }
 BENCHMARK(BM_AirTraffic_Grid160k)->Arg(500)->Arg(1000)->Arg(2000)->Unit(benchmark::kSecond)->Iterations(1);
 
+// The Gaussian screening option on the same grid (default cut-off).
+void BM_AirTraffic_Grid160kGaussian(benchmark::State& state) {
+    const auto& stack = bench_stack();
+    const auto model = bench_model(2000.0, 1.0, "gaussian");
+    for (auto _ : state) {
+        auto out = run_indicator(*model, stack, {2, 256, {}});
+        benchmark::DoNotOptimize(out);
+    }
+    state.counters["receptors_per_s"] =
+        benchmark::Counter(static_cast<double>(stack.grid().cell_count()), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_AirTraffic_Grid160kGaussian)->Unit(benchmark::kSecond)->Iterations(1);
+
+// Building the R-LINE climatology kernel alone (9 plume tables for the 36 x 3 x 3 table, 2000 m).
+void BM_AirTraffic_RlineKernelBuild(benchmark::State& state) {
+    const auto met = expand_to_direction_bins(
+        frequency_rows_from_features(bench_stack().features("meteo"), Dispersion::Rline, MetCondition{}));
+    for (auto _ : state) {
+        PlumeSetup setup;
+        setup.dispersion = Dispersion::Rline;
+        setup.sigma_z0_m = 1.8;
+        const ClimateKernel kernel(setup, met, 2000.0);
+        benchmark::DoNotOptimize(kernel.table_bytes());
+    }
+    state.counters["conditions"] = static_cast<double>(met.size());
+}
+BENCHMARK(BM_AirTraffic_RlineKernelBuild)->Unit(benchmark::kSecond)->Iterations(1);
+
 // Receptors for the reference comparison: a diagonal through the grid, cell centres.
 std::vector<Point2> sample_receptors() {
     std::vector<Point2> out;
-    const int n = 4;
+    const int n = 3;
     for (int i = 0; i < n; ++i) {
         const double t = (i + 0.5) / n;
         out.push_back({kX0 + 2.5 + 5.0 * std::floor(t * 399.0), kY0 + kSide - 2.5 - 5.0 * std::floor((0.13 + 0.74 * t) * 399.0)});
@@ -139,15 +170,15 @@ std::vector<Point2> sample_receptors() {
     return out;
 }
 
-struct GaussianSegment {
+struct LineSegment {
     Point2 a;
     Point2 b;
     double q_g_per_m_s;
 };
-// The Gaussian (street_type open) segments with their NOx emission, as the model derives them with the
+// The line-source (street_type open) segments with their NOx emission, as the model derives them with the
 // default factors (Mobiliteitsscan 2021 urban normal: 0.272 g/km light, 4.532 g/km trucks).
-std::vector<GaussianSegment> gaussian_segments() {
-    std::vector<GaussianSegment> out;
+std::vector<LineSegment> line_segments() {
+    std::vector<LineSegment> out;
     for (const auto& f : bench_stack().features("roads").features) {
         if (f.text("street_type") != std::string("open")) continue;
         const double q = (annual_mean_flow_veh_per_h(f, "cat1") * 0.272 +
@@ -161,8 +192,13 @@ std::vector<GaussianSegment> gaussian_segments() {
 
 PlumeSetup bench_setup() {
     PlumeSetup setup;
-    setup.sigma_z0_m = 1.8;  // the model's default
+    setup.dispersion = Dispersion::Rline;  // the model's default
+    setup.sigma_z0_m = 1.8;                // the model's default
     return setup;
+}
+
+std::vector<MetCondition> bench_met() {
+    return expand_to_direction_bins(frequency_rows_from_features(bench_stack().features("meteo"), Dispersion::Rline, MetCondition{}));
 }
 
 std::vector<double>& reference_values() {
@@ -170,18 +206,18 @@ std::vector<double>& reference_values() {
     return values;
 }
 
-// The plain reference: every expanded condition's plume summed directly (no climatology kernel), every
-// Gaussian segment (no cut-off), 0.25 degree steps; NOx increments at the sample receptors.
+// The plain reference: every expanded condition's R-LINE point kernel summed directly (no climatology
+// kernel), every line segment (no cut-off), 0.5 degree steps; NOx increments at the sample receptors.
 void BM_AirTraffic_ReferencePerReceptor(benchmark::State& state) {
-    const auto met = expand_to_direction_bins(frequency_rows_from_features(bench_stack().features("meteo")));
-    const auto segments = gaussian_segments();
+    const auto met = bench_met();
+    const auto segments = line_segments();
     const auto receptors = sample_receptors();
     const auto setup = bench_setup();
     for (auto _ : state) {
         reference_values().clear();
         for (const auto& p : receptors) {
             double sum = 0.0;
-            for (const auto& s : segments) sum += line_increment_reference_ug_m3(setup, met, s.a, s.b, p, s.q_g_per_m_s, 0.25);
+            for (const auto& s : segments) sum += line_increment_reference_ug_m3(setup, met, s.a, s.b, p, s.q_g_per_m_s, 0.5);
             reference_values().push_back(sum);
         }
         benchmark::DoNotOptimize(reference_values().data());
@@ -192,12 +228,12 @@ void BM_AirTraffic_ReferencePerReceptor(benchmark::State& state) {
 BENCHMARK(BM_AirTraffic_ReferencePerReceptor)->Unit(benchmark::kSecond)->Iterations(1);
 
 // The optimised path at the same receptors (climatology kernel, cut-off, 1 degree steps) and its error
-// against the reference: counters mean and max relative error of the Gaussian NOx increment.
+// against the reference: counters mean and max relative error of the line-source (R-LINE) NOx increment.
 void BM_AirTraffic_ErrorVsReference(benchmark::State& state) {
     const double cutoff = static_cast<double>(state.range(0));
     const double step = static_cast<double>(state.range(1)) / 10.0;
-    const auto met = expand_to_direction_bins(frequency_rows_from_features(bench_stack().features("meteo")));
-    const auto segments = gaussian_segments();
+    const auto met = bench_met();
+    const auto segments = line_segments();
     const auto receptors = sample_receptors();
     std::vector<double> fast(receptors.size());
     for (auto _ : state) {

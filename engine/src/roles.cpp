@@ -75,7 +75,7 @@ std::vector<RoleSpec> make_roles() {
           {"residents", "", false, false, "residents reported for the area"}},
          false, "polygons for per-area statistics"},
         {"noise_sources", "point|line", {}, true, "generic noise sources with sound power per band and period"},
-        {"air_sources", "point|line", {}, true, "generic air-pollution sources with emission rates"},
+        {"air_sources", "point|line|polygon", {}, true, "generic air-pollution sources with emission rates"},
         {"receivers", "point", {{"name", "", true, false, "receiver name"},
                                 {"height_m", "m", false, false, "receiver height above ground"}},
          false, "receiver points"},
@@ -85,6 +85,14 @@ std::vector<RoleSpec> make_roles() {
          "walkable paths (footways, cycle paths, park paths) for network distances"},
         {"meteo", "table", {}, true, "meteorological tables"},
         {"weather", "table", {}, true, "hourly weather records (temperature, humidity, wind, radiation)"},
+        {"air_emission_factors", "table", {}, true, "road emission factors (g/km per vehicle) per vehicle category"},
+        {"background_no2", "raster", {}, false, "background NO2 annual mean (ug/m3), e.g. the GCN map"},
+        {"background_pm10", "raster", {}, false, "background PM10 annual mean (ug/m3), e.g. the GCN map"},
+        {"background_pm25", "raster", {}, false, "background PM2.5 annual mean (ug/m3), e.g. the GCN map"},
+        {"background_o3", "raster", {}, false, "background ozone annual mean (ug/m3), e.g. the GCN map"},
+        {"double_counting_no2", "raster", {}, false, "NO2 double-counting correction (ug/m3), subtracted from the background"},
+        {"double_counting_pm10", "raster", {}, false, "PM10 double-counting correction (ug/m3), subtracted from the background"},
+        {"double_counting_pm25", "raster", {}, false, "PM2.5 double-counting correction (ug/m3), subtracted from the background"},
     };
 }
 

@@ -4,6 +4,10 @@
 
 #include <array>
 
+#include <map>
+
+#include <fmt/format.h>
+
 #include "areatwin/engine/errors.hpp"
 
 namespace areatwin::indicators::air {
@@ -89,6 +93,141 @@ double wrap_deg(double a) {
 
 }  // namespace
 
+std::optional<Dispersion> parse_dispersion(std::string_view name) {
+    if (name == "rline") return Dispersion::Rline;
+    if (name == "gaussian") return Dispersion::Gaussian;
+    return std::nullopt;
+}
+
+double psi_momentum(double zeta) {
+    if (zeta == 0.0 || !std::isfinite(zeta)) return 0.0;
+    if (zeta > 0.0) return -17.0 * (1.0 - std::exp(-0.29 * zeta));
+    const double x = std::pow(1.0 - 16.0 * zeta, 0.25);
+    return 2.0 * std::log((1.0 + x) / 2.0) + std::log((1.0 + x * x) / 2.0) - 2.0 * std::atan(x) + M_PI / 2.0;
+}
+
+namespace {
+// ln((z - d)/z0) - psi((z - d)/L) + psi(z0/L): the Monin-Obukhov profile without u*/kappa (section 6.5).
+double profile_shape(double z, double z0, double d, double L) {
+    const double zz = std::max(z, z0 + d);
+    return std::log((zz - d) / z0) - psi_momentum((zz - d) / L) + psi_momentum(z0 / L);
+}
+}  // namespace
+
+double SurfaceLayer::wind_at(double z_m) const {
+    const double u = profile_scale * u_star_m_s / kVonKarman *
+                     profile_shape(z_m, roughness_m, displacement_m, obukhov_length_m);
+    return std::max(u, min_wind_m_s);
+}
+
+SurfaceLayer surface_layer(const MetCondition& met) {
+    SurfaceLayer sl;
+    if (!(met.roughness_m > 0.0)) throw DataError(fmt::format("air.traffic: roughness length {} m must be positive", met.roughness_m));
+    if (std::isfinite(met.obukhov_length_m) && std::abs(met.obukhov_length_m) < 1.0) {
+        throw DataError(fmt::format("air.traffic: Obukhov length {} m: |L| must be at least 1 m (infinite = neutral)",
+                                    met.obukhov_length_m));
+    }
+    sl.roughness_m = met.roughness_m;
+    sl.displacement_m = 5.0 * met.roughness_m;  // FAC_DISPHT = 5 (section 6.5)
+    sl.obukhov_length_m = met.obukhov_length_m;
+    sl.mixing_height_m = met.mixing_height_m;
+    if (!(met.reference_height_m > sl.roughness_m + sl.displacement_m)) {
+        throw DataError(fmt::format("air.traffic: the wind reference height {} m must exceed z0 + displacement = "
+                                    "6 z0 = {} m",
+                                    met.reference_height_m, sl.roughness_m + sl.displacement_m));
+    }
+    const double shape = profile_shape(met.reference_height_m, sl.roughness_m, sl.displacement_m, sl.obukhov_length_m);
+    if (!(shape > 0.0)) throw DataError("air.traffic: the Monin-Obukhov profile gives no wind at the reference height");
+    if (met.friction_velocity_m_s > 0.0) {
+        sl.u_star_m_s = met.friction_velocity_m_s;
+        const double u_most = sl.u_star_m_s / kVonKarman * shape;
+        if (met.speed_m_s > 0.0) sl.profile_scale = met.speed_m_s / u_most;
+    } else {
+        if (!(met.speed_m_s > 0.0)) throw DataError("air.traffic: R-LINE needs a wind speed or a friction velocity");
+        sl.u_star_m_s = kVonKarman * met.speed_m_s / shape;
+    }
+    // sigma_v of the pre-2023 R-LINE met processing, at least 0.2 m/s (section 6.5).
+    const double w = 0.6 * met.convective_velocity_m_s;
+    const double v = 1.9 * sl.u_star_m_s;
+    sl.sigma_v_m_s = std::max(std::sqrt(w * w + v * v), 0.2);
+    sl.min_wind_m_s = std::max({4.47 * sl.u_star_m_s, std::sqrt(2.0) * sl.sigma_v_m_s, 0.2828});
+    return sl;
+}
+
+Sigmas rline_sigmas(const SurfaceLayer& sl, double u_m_s, double x_m, double sigma_y0_m, double sigma_z0_m) {
+    // R-LINE v1.2 Sigmaz.f90 / Sigmay.f90 (section 6.4); no depression, no barrier.
+    const double x = std::max(x_m, 1.0);
+    const double ratio = sl.u_star_m_s / u_m_s;
+    const double L = sl.obukhov_length_m;
+    const bool stable = L > 0.0;  // neutral (infinite L) takes the stable branch, where x/L = 0
+    double szt = 0.0;
+    if (stable) {
+        szt = 0.57 * ratio * x / (1.0 + 3.0 * ratio * std::pow(x / L, 2.0 / 3.0));
+    } else {
+        szt = 0.57 * ratio * x * (1.0 + 1.5 * ratio * x / std::abs(L));
+    }
+    double sz = std::sqrt(szt * szt + sigma_z0_m * sigma_z0_m);
+    if (sl.mixing_height_m > 0.0) sz = std::min(sz, std::sqrt(2.0 / M_PI) * sl.mixing_height_m);
+    const double szp = std::sqrt(std::max(0.0, sz * sz - sigma_z0_m * sigma_z0_m));
+    const double base = 1.6 * (sl.sigma_v_m_s / sl.u_star_m_s) * szp;
+    const double sy = stable ? base * (1.0 + 2.5 * szp / L) : base / std::sqrt(1.0 + szp / std::abs(L));
+    return {std::sqrt(sy * sy + sigma_y0_m * sigma_y0_m), sz};
+}
+
+RlinePlume rline_plume(const SurfaceLayer& sl, const PlumeSetup& setup, double x_m) {
+    // Effective wind (section 6.5): the wind at the plume's mean height, iterated with sigma_z until
+    // sigma_z changes by less than 1 %, at most 20 times.
+    const double h = setup.source_height_m;
+    double u = sl.wind_at(h);
+    Sigmas s = rline_sigmas(sl, u, x_m, setup.sigma_y0_m, setup.sigma_z0_m);
+    for (int i = 0; i < 20; ++i) {
+        const double zbar = std::sqrt(2.0 / M_PI) * s.z_m * std::exp(-h * h / (2.0 * s.z_m * s.z_m)) +
+                            h * std::erf(h / (M_SQRT2 * s.z_m));
+        const double u_next = sl.wind_at(std::max(zbar, h));
+        const Sigmas next = rline_sigmas(sl, u_next, x_m, setup.sigma_y0_m, setup.sigma_z0_m);
+        const double change = std::abs(next.z_m - s.z_m) / s.z_m;
+        u = u_next;
+        s = next;
+        if (change < 1e-2) break;
+    }
+    return {s.y_m, s.z_m, u};
+}
+
+double rline_meander_fraction(const SurfaceLayer& sl, double u_eff_m_s, double r_m) {
+    // AERMOD meandr (Venkatram 1998), section 6.3; T_r = 24 h.
+    constexpr double kTr = 86400.0;
+    const double two_sv2 = 2.0 * sl.sigma_v_m_s * sl.sigma_v_m_s;
+    const double u2 = u_eff_m_s * u_eff_m_s;
+    double ubar2 = u2 - two_sv2;
+    if (ubar2 < 0.01) ubar2 = 0.01;
+    const double t = r_m / u_eff_m_s;
+    return std::clamp((two_sv2 + ubar2 * (1.0 - std::exp(-t / kTr))) / u2, 0.0, 1.0);
+}
+
+namespace {
+double vertical_term(double sz, double h, double z) {
+    return std::exp(-(z - h) * (z - h) / (2.0 * sz * sz)) + std::exp(-(z + h) * (z + h) / (2.0 * sz * sz));
+}
+}  // namespace
+
+RlinePoint rline_point(const SurfaceLayer& sl, const PlumeSetup& setup, double x_d, double y_d) {
+    RlinePoint out;
+    const double h = setup.source_height_m;
+    const double z = setup.receptor_height_m;
+    if (x_d > 0.0) {
+        const auto p = rline_plume(sl, setup, std::max(x_d, setup.min_downwind_m));
+        out.direct = std::exp(-y_d * y_d / (2.0 * p.sigma_y_m * p.sigma_y_m)) / (kSqrt2Pi * p.sigma_y_m) *
+                     vertical_term(p.sigma_z_m, h, z) / (kSqrt2Pi * p.sigma_z_m * p.u_eff_m_s);
+    }
+    if (setup.meander) {
+        const double r = std::max(std::hypot(x_d, y_d), setup.min_downwind_m);
+        const auto m = rline_plume(sl, setup, r);
+        out.meander = vertical_term(m.sigma_z_m, h, z) / (2.0 * M_PI * r * kSqrt2Pi * m.sigma_z_m * m.u_eff_m_s);
+        out.meander_fraction = rline_meander_fraction(sl, m.u_eff_m_s, r);
+    }
+    return out;
+}
+
 std::optional<SigmaScheme> parse_sigma_scheme(std::string_view name) {
     if (name == "briggs_rural") return SigmaScheme::BriggsRural;
     if (name == "briggs_urban") return SigmaScheme::BriggsUrban;
@@ -122,8 +261,9 @@ double point_kernel(const PlumeSetup& setup, const MetCondition& met, double dx_
     const double wx = -std::sin(from);
     const double wy = -std::cos(from);
     const double xd = dx_m * wx + dy_m * wy;
-    if (xd <= 0.0) return 0.0;  // upwind: the Gaussian screening model has no meander (section 6.3 not used)
     const double yd = -dx_m * wy + dy_m * wx;
+    if (setup.dispersion == Dispersion::Rline) return rline_point(surface_layer(met), setup, xd, yd).total();
+    if (xd <= 0.0) return 0.0;  // upwind: the Gaussian screening model has no meander (section 6.3 not used)
     const Sigmas s = sigma(setup.scheme, met.stability, std::max(xd, setup.min_downwind_m));
     const double sy = std::sqrt(s.y_m * s.y_m + setup.sigma_y0_m * setup.sigma_y0_m);
     const double sz = std::sqrt(s.z_m * s.z_m + setup.sigma_z0_m * setup.sigma_z0_m);
@@ -155,10 +295,27 @@ double finite_line_perpendicular_ug_m3(const PlumeSetup& setup, int stability, d
 double line_increment_reference_ug_m3(const PlumeSetup& setup, const std::vector<MetCondition>& met, Point2 a,
                                       Point2 b, Point2 receptor, double q_g_per_m_s, double step_deg,
                                       double max_distance_m) {
+    // R-LINE: the surface layer of each condition once, not at every point.
+    std::vector<SurfaceLayer> layers;
+    std::vector<std::pair<double, double>> wind;  // wind-to unit vector of each condition
+    if (setup.dispersion == Dispersion::Rline) {
+        for (const auto& m : met) {
+            layers.push_back(surface_layer(m));
+            const double from = m.direction_from_deg * kDegToRad;
+            wind.emplace_back(-std::sin(from), -std::cos(from));
+        }
+    }
     const double integral = integrate_segment_by_angle(a, b, receptor, step_deg, [&](double r, double dx, double dy) {
         if (r > max_distance_m) return 0.0;
         double k = 0.0;
-        for (const auto& m : met) k += m.weight * point_kernel(setup, m, dx, dy);
+        if (layers.empty()) {
+            for (const auto& m : met) k += m.weight * point_kernel(setup, m, dx, dy);
+        } else {
+            for (std::size_t i = 0; i < met.size(); ++i) {
+                const auto [wx, wy] = wind[i];
+                k += met[i].weight * rline_point(layers[i], setup, dx * wx + dy * wy, -dx * wy + dy * wx).total();
+            }
+        }
         return r * r * k;
     });
     return 1e6 * q_g_per_m_s * integral;
@@ -169,13 +326,27 @@ std::vector<MetCondition> expand_to_direction_bins(const std::vector<FrequencyRo
     const double bin = kDirectionBinDeg;
     for (const auto& row : rows) {
         if (row.frequency <= 0.0) continue;
+        const auto condition = [&row](double direction, double weight) {
+            MetCondition m;
+            m.direction_from_deg = direction;
+            m.speed_m_s = row.speed_m_s;
+            m.stability = row.stability;
+            m.weight = weight;
+            m.obukhov_length_m = row.obukhov_length_m;
+            m.friction_velocity_m_s = row.friction_velocity_m_s;
+            m.roughness_m = row.roughness_m;
+            m.reference_height_m = row.reference_height_m;
+            m.convective_velocity_m_s = row.convective_velocity_m_s;
+            m.mixing_height_m = row.mixing_height_m;
+            return m;
+        };
         if (row.sector_width_deg <= 0.0) {
             // One direction: split linearly between the two nearest bin centres.
             const double pos = wrap_deg(row.direction_from_deg) / bin;
             const double lower = std::floor(pos);
             const double frac = pos - lower;
-            out.push_back({wrap_deg(lower * bin), row.speed_m_s, row.stability, row.frequency * (1.0 - frac)});
-            if (frac > 0.0) out.push_back({wrap_deg((lower + 1.0) * bin), row.speed_m_s, row.stability, row.frequency * frac});
+            out.push_back(condition(wrap_deg(lower * bin), row.frequency * (1.0 - frac)));
+            if (frac > 0.0) out.push_back(condition(wrap_deg((lower + 1.0) * bin), row.frequency * frac));
             continue;
         }
         // A sector: every bin (centre c, extent c +- bin/2) weighted by its overlap with the sector.
@@ -193,7 +364,7 @@ std::vector<MetCondition> expand_to_direction_bins(const std::vector<FrequencyRo
             total += overlap;
         }
         for (const auto& [c, overlap] : parts) {
-            out.push_back({c, row.speed_m_s, row.stability, row.frequency * overlap / total});
+            out.push_back(condition(c, row.frequency * overlap / total));
         }
     }
     return out;
@@ -211,37 +382,69 @@ ClimateKernel::ClimateKernel(const PlumeSetup& setup, const std::vector<MetCondi
     n_dir_ = static_cast<std::size_t>(std::lround(360.0 / kDirectionBinDeg));
     table_.assign(n_r_ * n_dir_, 0.0);
 
-    // Per stability class, the sum of weight / u per wind-to direction bin (math angle, counter-clockwise
-    // from east): the kernel scales with 1/u, so speeds fold into the weights.
-    std::array<std::vector<double>, 6> weights;
-    std::array<bool, 6> used{};
-    for (auto& w : weights) w.assign(n_dir_, 0.0);
+    // Conditions that share a plume shape, each with its weights per wind-to direction bin (math angle,
+    // counter-clockwise from east). Gaussian: one plume per stability class at 1 m/s, the speeds folded
+    // into the weights as 1/u (the kernel scales with 1/u). R-LINE: one plume per distinct condition.
+    using Key = std::array<double, 7>;
+    std::map<Key, std::pair<MetCondition, std::vector<double>>> groups;
+    const bool rline = setup.dispersion == Dispersion::Rline;
     for (const auto& m : met) {
         const double to_math_deg = wrap_deg(-90.0 - m.direction_from_deg);
         const auto q = static_cast<std::size_t>(std::lround(to_math_deg / kDirectionBinDeg)) % n_dir_;
-        weights[static_cast<std::size_t>(m.stability)][q] += m.weight / m.speed_m_s;
-        used[static_cast<std::size_t>(m.stability)] = true;
+        const Key key = rline ? Key{m.speed_m_s, m.obukhov_length_m, m.friction_velocity_m_s, m.roughness_m,
+                                    m.reference_height_m, m.convective_velocity_m_s, m.mixing_height_m}
+                              : Key{static_cast<double>(m.stability), 0, 0, 0, 0, 0, 0};
+        auto [it, inserted] = groups.try_emplace(key);
+        if (inserted) {
+            it->second.first = m;
+            it->second.first.direction_from_deg = 270.0;  // wind towards +x: psi is the offset direction from the wind
+            it->second.first.weight = 1.0;
+            if (!rline) it->second.first.speed_m_s = 1.0;
+            it->second.second.assign(n_dir_, 0.0);
+        }
+        it->second.second[q] += rline ? m.weight : m.weight / m.speed_m_s;
     }
+    plumes_ = groups.size();
     std::vector<double> plume(n_dir_);
     std::vector<std::size_t> support;
-    for (int c = 0; c < 6; ++c) {
-        if (!used[static_cast<std::size_t>(c)]) continue;
-        // Wind towards +x (from 270 degrees) at 1 m/s: psi is the offset direction relative to the wind.
-        const MetCondition unit{270.0, 1.0, c, 1.0};
-        const auto& w = weights[static_cast<std::size_t>(c)];
+    for (const auto& [key, group] : groups) {
+        const auto& [unit, w] = group;
+        std::optional<SurfaceLayer> sl;
+        if (rline) sl = surface_layer(unit);
+        double total_weight = 0.0;
+        for (double v : w) total_weight += v;
         for (std::size_t i = 0; i < n_r_; ++i) {
             const double r = min_r_ * std::exp(static_cast<double>(i) * log_step_);
             support.clear();
-            for (std::size_t j = 0; j < n_dir_; ++j) {
-                const double psi = static_cast<double>(j) * kDirectionBinDeg * kDegToRad;
-                plume[j] = r * r * point_kernel(setup, unit, r * std::cos(psi), r * std::sin(psi));
-                if (plume[j] > 0.0) support.push_back(j);
+            double isotropic = 0.0;
+            if (rline) {
+                // The direct plume weighted by 1 - f_ran(r); the meander part depends on r only, so its
+                // convolution with the direction weights is their sum (section 6.3).
+                const RlinePoint far = rline_point(*sl, setup, -r, 0.0);  // upwind: meander part only
+                isotropic = far.meander_fraction * far.meander * r * r * total_weight;
+                for (std::size_t j = 0; j < n_dir_; ++j) {
+                    const double psi = static_cast<double>(j) * kDirectionBinDeg * kDegToRad;
+                    const double xd = r * std::cos(psi);
+                    plume[j] = 0.0;
+                    if (!(xd > 0.0)) continue;
+                    PlumeSetup direct_only = setup;
+                    direct_only.meander = false;
+                    const RlinePoint p = rline_point(*sl, direct_only, xd, r * std::sin(psi));
+                    plume[j] = r * r * (1.0 - far.meander_fraction) * p.direct;
+                    if (plume[j] > 0.0) support.push_back(j);
+                }
+            } else {
+                for (std::size_t j = 0; j < n_dir_; ++j) {
+                    const double psi = static_cast<double>(j) * kDirectionBinDeg * kDegToRad;
+                    plume[j] = r * r * point_kernel(setup, unit, r * std::cos(psi), r * std::sin(psi));
+                    if (plume[j] > 0.0) support.push_back(j);
+                }
             }
             double* row = table_.data() + i * n_dir_;
             for (std::size_t k = 0; k < n_dir_; ++k) {
                 double sum = 0.0;
                 for (std::size_t j : support) sum += plume[j] * w[(k + n_dir_ - j) % n_dir_];
-                row[k] += sum;
+                row[k] += sum + isotropic;
             }
         }
     }

@@ -34,7 +34,14 @@ Sigmas sigma(SigmaScheme scheme, int stability, double x_m);
 
 // ---- Gaussian plume (section 8, reflecting ground) ----
 
+// The line-source kernel of roads that are not SRM1 streets: R-LINE v1.2 (section 6, the default) or the
+// Gaussian screening model with the stability-class sigmas of section 7.
+enum class Dispersion { Rline, Gaussian };
+std::optional<Dispersion> parse_dispersion(std::string_view name);  // rline, gaussian
+
 struct PlumeSetup {
+    Dispersion dispersion = Dispersion::Gaussian;
+    bool meander = true;         // R-LINE only: the meander (radial spread) share of section 6.3
     SigmaScheme scheme = SigmaScheme::BriggsRural;
     double source_height_m = 0.0;
     double receptor_height_m = 1.5;
@@ -43,16 +50,69 @@ struct PlumeSetup {
     double min_downwind_m = 1.0; // x_d,min of R-LINE (section 6.2): sigmas are evaluated at x >= 1 m
 };
 
-// One meteorological condition with its weight in the annual mean (frequency, 0..1).
+// One meteorological condition with its weight in the annual mean (frequency, 0..1). The Gaussian model
+// reads the stability class; R-LINE reads the surface-layer description (sections 6.1, 6.5).
 struct MetCondition {
     double direction_from_deg = 270.0;  // where the wind comes from, clockwise from grid north
-    double speed_m_s = 5.0;
+    double speed_m_s = 5.0;             // at reference_height_m
     int stability = 3;                  // D
     double weight = 1.0;
+    double obukhov_length_m = std::numeric_limits<double>::infinity();  // L; infinite = neutral
+    double friction_velocity_m_s = 0.0;  // u*; 0 = derived from speed_m_s through the profile
+    double roughness_m = 0.3;            // z0 (default: the Rbl 2007 Bijlage 4 motorway case, section 10)
+    double reference_height_m = 10.0;    // height of speed_m_s
+    double convective_velocity_m_s = 0.0;  // w* (for sigma_v), 0 when not known
+    double mixing_height_m = 0.0;        // z_i for the sigma_z cap; 0 = no cap
 };
 
+// ---- R-LINE surface layer and plume (sections 6.3-6.5) ----
+
+inline constexpr double kVonKarman = 0.4;
+// Monin-Obukhov stability function psi(zeta) of the wind profile (section 6.5, AERMOD most_wind):
+// stable -17 (1 - exp(-0.29 zeta)), unstable the Paulson form; 0 for neutral.
+double psi_momentum(double zeta);
+
+// The surface layer of one condition: u* (given, or derived from the wind at the reference height through
+// the Monin-Obukhov profile with displacement 5 z0), sigma_v and the profile scaled to the measured wind.
+struct SurfaceLayer {
+    double u_star_m_s = 0.0;
+    double obukhov_length_m = std::numeric_limits<double>::infinity();
+    double roughness_m = 0.3;
+    double displacement_m = 1.5;  // 5 z0
+    double sigma_v_m_s = 0.2;
+    double profile_scale = 1.0;   // U_ref / U_MOST(z_ref) when u* is given with the wind, else 1
+    double min_wind_m_s = 0.2828;
+    double mixing_height_m = 0.0;
+    // Wind speed at height z (m above ground), at least min_wind_m_s.
+    [[nodiscard]] double wind_at(double z_m) const;
+};
+SurfaceLayer surface_layer(const MetCondition& met);
+
+// Spread and effective wind of the direct plume at downwind distance x_m (R-LINE v1.2 Sigmaz/Sigmay with
+// the effective-wind iteration of section 6.5).
+struct RlinePlume {
+    double sigma_y_m = 0.0;
+    double sigma_z_m = 0.0;
+    double u_eff_m_s = 0.0;
+};
+// sigma_z and sigma_y of section 6.4 (v1.2 set) for the wind speed u (m/s) at distance x_m (>= 1 m).
+Sigmas rline_sigmas(const SurfaceLayer& sl, double u_m_s, double x_m, double sigma_y0_m, double sigma_z0_m);
+RlinePlume rline_plume(const SurfaceLayer& sl, const PlumeSetup& setup, double x_m);
+// Meander share f_ran of section 6.3 at source-receptor distance r_m for the effective wind u_eff.
+double rline_meander_fraction(const SurfaceLayer& sl, double u_eff_m_s, double r_m);
+// Direct plume and meander parts of the R-LINE point kernel (s/m3) at the receptor offset from the source
+// with the wind blowing towards +x: C = (1 - f_ran) direct + f_ran meander (section 6.3).
+struct RlinePoint {
+    double direct = 0.0;
+    double meander = 0.0;
+    double meander_fraction = 0.0;
+    [[nodiscard]] double total() const { return (1.0 - meander_fraction) * direct + meander_fraction * meander; }
+};
+RlinePoint rline_point(const SurfaceLayer& sl, const PlumeSetup& setup, double x_d, double y_d);
+
 // Concentration per unit point emission, in s/m3 (multiply by Q in g/s and 1e6 for ug/m3) at the
-// receptor offset (dx_m east, dy_m north) from the source. Zero upwind: no meander term.
+// receptor offset (dx_m east, dy_m north) from the source. Gaussian: zero upwind (no meander); R-LINE:
+// direct plume plus meander.
 double point_kernel(const PlumeSetup& setup, const MetCondition& met, double dx_m, double dy_m);
 
 // Closed forms with the wind perpendicular to a straight line source (section 8), in ug/m3 for q in
@@ -95,6 +155,13 @@ struct FrequencyRow {
     double speed_m_s = 5.0;
     int stability = 3;
     double frequency = 1.0;
+    // R-LINE surface layer, as in MetCondition.
+    double obukhov_length_m = std::numeric_limits<double>::infinity();
+    double friction_velocity_m_s = 0.0;
+    double roughness_m = 0.3;
+    double reference_height_m = 10.0;
+    double convective_velocity_m_s = 0.0;
+    double mixing_height_m = 0.0;
 };
 // The conditions the model uses: each row spread over its direction bins, same speed and stability.
 std::vector<MetCondition> expand_to_direction_bins(const std::vector<FrequencyRow>& rows);
@@ -103,6 +170,9 @@ std::vector<MetCondition> expand_to_direction_bins(const std::vector<FrequencyRo
 // (log-spaced r from kMinLineDistanceM to max_distance_m, direction bins of kDirectionBinDeg), built once
 // per model run. Because the Gaussian kernel depends on the wind speed only through 1/u, each stability
 // class is one plume table convolved (in direction) with that class's sum of frequency/u.
+// R-LINE's plume shape depends on the speed and the surface layer, so there each distinct condition
+// (all but direction and weight) is one plume table; its meander part is isotropic and is added without
+// the convolution.
 class ClimateKernel {
 public:
     ClimateKernel(const PlumeSetup& setup, const std::vector<MetCondition>& met, double max_distance_m);
@@ -112,6 +182,7 @@ public:
     [[nodiscard]] double r2_kernel_polar(double ln_r, double phi_deg) const;
     [[nodiscard]] double max_distance_m() const { return max_r_; }
     [[nodiscard]] std::size_t table_bytes() const { return table_.size() * sizeof(double); }
+    [[nodiscard]] std::size_t plume_count() const { return plumes_; }
 
 private:
     double min_r_ = kMinLineDistanceM;
@@ -121,6 +192,7 @@ private:
     double log_step_ = 0.0;
     std::size_t n_r_ = 0;
     std::size_t n_dir_ = 0;
+    std::size_t plumes_ = 0;
     std::vector<double> table_;  // [ir * n_dir_ + idir], direction = math angle of the offset
 };
 
