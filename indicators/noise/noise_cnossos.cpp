@@ -6,12 +6,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <mutex>
+#include <optional>
+#include <variant>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "areatwin/engine/errors.hpp"
+#include "areatwin/engine/rasterize.hpp"
 #include "areatwin/engine/roles.hpp"
 #include "noise/cnossos_emission.hpp"
 #include "noise/cnossos_path.hpp"
@@ -93,24 +98,61 @@ const IndicatorDescriptor& noise_descriptor() {
              1.0, 22.0, {}},
             {"all_periods", ParameterSpec::Kind::Choice, "",
              "also write noise_lday and noise_levening ('yes'); default 'no'", {}, {"no"}, 0.0, 0.0, {"no", "yes"}},
+            {"sources", ParameterSpec::Kind::Choice, "",
+             "sources mapped: 'roads' (default), 'noise_sources' (generic point and line sources with lw_<period>_<band>) "
+             "or 'roads+noise_sources'", {}, {"roads"}, 0.0, 0.0, {"roads", "noise_sources", "roads+noise_sources"}},
+            {"barriers", ParameterSpec::Kind::Choice, "",
+             "read the 'barriers' role (lines with height_m; their tops diffract every path crossing them): 'yes' or "
+             "'no' (default)", {}, {"no"}, 0.0, 0.0, {"no", "yes"}},
+            {"point_receivers", ParameterSpec::Kind::Choice, "",
+             "also compute the 'receivers' role points (layer noise_receivers, per-band levels): 'yes' or 'no' (default)",
+             {}, {"no"}, 0.0, 0.0, {"no", "yes"}},
         },
     };
     return descriptor;
 }
 
-// A straight piece of a road line with its emission per metre; receivers split it into point sources.
-struct RoadLine {
+
+// A source piece: a straight piece of a road or generic line (a != b, power per metre), or a point source
+// (a == b, power of the point). Receivers split lines into point sources.
+struct Source {
     Point2 a, b;
+    bool point = false;
+    bool road = true;                                 // road (G_s = source_ground_g) or noise_sources feature
     std::int64_t feature_id = 0;
-    std::array<Bands, kPeriods> power_db_per_m{};  // L'W per period and band, dB re 1 pW/m
-    std::array<Bands, kPeriods> power_per_m{};     // the same as energy 10^(L'W/10)
+    double height_m = kRoadSourceHeightM;             // above the ground
+    std::array<Bands, kPeriods> power_db{};           // L'W (dB re 1 pW/m) or L_W (dB re 1 pW) per period and band
+    std::array<Bands, kPeriods> power{};              // the same as energy 10^(L/10)
+    Box2 box{};
 };
 
 struct SourcePoint {
     double x = 0.0;
     double y = 0.0;
-    double length_m = 0.0;
-    const RoadLine* line = nullptr;
+    double length_m = 0.0;  // metres of line carried by the point; 1 for point sources
+    const Source* src = nullptr;
+};
+
+// A thin noise barrier piece (barriers role): its top is a diffracting edge of every path crossing it.
+struct Barrier {
+    Point2 a, b;
+    double height_m = 0.0;
+    std::int64_t feature_id = 0;
+    Box2 box{};
+};
+
+// A ground_g polygon with its G, for exact ground spans along paths to point receivers.
+struct GroundZone {
+    const Geometry* geometry = nullptr;
+    Box2 box{};
+    double g = 0.0;
+};
+
+struct PointReceiver {
+    Point2 p;
+    double height_m = 4.0;
+    std::string name;
+    std::int64_t feature_id = 0;
 };
 
 struct Settings {
@@ -128,6 +170,10 @@ struct Settings {
     double default_speed_kmh;
     std::array<double, kPeriods> hours;
     bool all_periods;
+    bool use_roads;
+    bool use_generic;
+    bool use_barriers;
+    bool point_receivers;
 };
 
 // Rasters read along the paths; absent layers mean flat ground at 0 m, no buildings, G = ground_g.
@@ -136,6 +182,7 @@ struct GridLayers {
     const Raster* dem = nullptr;
     const Raster* building_height = nullptr;
     const Raster* ground_g = nullptr;
+    bool ground_nodata = true;  // NaN in ground_g makes the cell nodata (a raster input, not burnt zones)
     double default_g = 0.5;
 
     [[nodiscard]] bool inside(std::int64_t c, std::int64_t r) const { return grid->contains_cell(c, r); }
@@ -157,12 +204,47 @@ struct GridLayers {
 
 double energy_to_db(double e) { return e > 0.0 ? 10.0 * std::log10(e) : kNaN; }
 
+Box2 segment_box(const Point2& a, const Point2& b) {
+    return {std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)};
+}
+
+bool boxes_overlap(const Box2& a, const Box2& b) {
+    return a.min_x <= b.max_x && b.min_x <= a.max_x && a.min_y <= b.max_y && b.min_y <= a.max_y;
+}
+
+// Parameters t (along p->q) and u (along a->b) of the intersection of two segments in plan; false when
+// parallel.
+bool segment_intersection(const Point2& p, const Point2& q, const Point2& a, const Point2& b, double& t, double& u) {
+    const double rx = q.x - p.x, ry = q.y - p.y, sx = b.x - a.x, sy = b.y - a.y;
+    const double den = rx * sy - ry * sx;
+    if (den == 0.0) return false;
+    t = ((a.x - p.x) * sy - (a.y - p.y) * sx) / den;
+    u = ((a.x - p.x) * ry - (a.y - p.y) * rx) / den;
+    return true;
+}
+
+// A numeric attribute that may be absent; present but not a finite number is a DataError.
+std::optional<double> optional_number(const Feature& f, const std::string& key, const std::string& where) {
+    const auto it = f.attributes.find(key);
+    if (it == f.attributes.end() || std::holds_alternative<std::monostate>(it->second)) return std::nullopt;
+    const auto v = f.number(key);
+    if (!v) {
+        const auto* text = std::get_if<std::string>(&it->second);
+        if (text && text->find_first_not_of(" \t") == std::string::npos) return std::nullopt;  // empty text is null
+        throw DataError(fmt::format("{}: attribute '{}' is not a finite number ({})", where, key,
+                                    text ? "'" + *text + "'" : std::string("NaN or infinite")));
+    }
+    return v;
+}
+
+std::string band_label(std::size_t i) { return fmt::format("{}", static_cast<int>(kNominalHz[i])); }
+
 // The road attribute q_<cat>_<period>_veh_per_h etc. of roles.hpp.
-std::vector<RoadLine> road_lines(const FeatureSet& roads, const Settings& s) {
+std::vector<Source> road_sources(const FeatureSet& roads, const Settings& s) {
     const auto& set = coefficient_set(s.coefficients);
     const auto& cats = vehicle_categories();
     const auto& periods = traffic_periods();
-    std::vector<RoadLine> out;
+    std::vector<Source> out;
     for (const Feature& f : roads.features) {
         const auto where = [&] { return fmt::format("roads feature {} ({})", f.id, f.source); };
         EmissionConditions cond;
@@ -211,15 +293,16 @@ std::vector<RoadLine> road_lines(const FeatureSet& roads, const Settings& s) {
         if (!any) continue;
         for (const auto& line : f.geometry.lines) {
             for (std::size_t k = 0; k + 1 < line.size(); ++k) {
-                RoadLine rl;
+                Source rl;
                 rl.a = line[k];
                 rl.b = line[k + 1];
                 if (!(std::hypot(rl.b.x - rl.a.x, rl.b.y - rl.a.y) > 0.0)) continue;
                 rl.feature_id = f.id;
+                rl.box = segment_box(rl.a, rl.b);
                 for (std::size_t p = 0; p < kPeriods; ++p) {
                     for (std::size_t i = 0; i < kBandCount; ++i) {
-                        rl.power_db_per_m[p][i] = line_db[p][i];
-                        rl.power_per_m[p][i] = std::isfinite(line_db[p][i]) ? std::pow(10.0, line_db[p][i] / 10.0) : 0.0;
+                        rl.power_db[p][i] = line_db[p][i];
+                        rl.power[p][i] = std::isfinite(line_db[p][i]) ? std::pow(10.0, line_db[p][i] / 10.0) : 0.0;
                     }
                 }
                 out.push_back(rl);
@@ -229,22 +312,254 @@ std::vector<RoadLine> road_lines(const FeatureSet& roads, const Settings& s) {
     return out;
 }
 
+}  // namespace
+
+// Generic sources (noise_sources role): README "Generic sources". Per period and band lw_<period>_<band>,
+// else the period-independent lw_<band>; every band of a period from one of the two forms.
+std::vector<GenericSourcePower> generic_source_powers(const FeatureSet& features) {
+    const auto& periods = traffic_periods();
+    std::vector<GenericSourcePower> out;
+    for (const Feature& f : features.features) {
+        const std::string where = fmt::format("noise_sources feature {} ({})", f.id, f.source);
+        GenericSourcePower g;
+        g.feature_id = f.id;
+        if (f.geometry.kind == Geometry::Kind::Polygon) {
+            throw DataError(fmt::format("{}: a noise source must be a point or a line, not a polygon", where));
+        }
+        g.line = f.geometry.kind == Geometry::Kind::Line;
+        const auto h = optional_number(f, "height_m", where);
+        if (!h) throw DataError(fmt::format("{}: attribute 'height_m' (source height above ground, m) is missing", where));
+        if (*h < 0.0) throw DataError(fmt::format("{}: height_m must be >= 0, not {}", where, *h));
+        g.height_m = *h;
+        for (std::size_t p = 0; p < kPeriods; ++p) {
+            std::size_t given = 0;
+            Bands per_period{};
+            for (std::size_t i = 0; i < kBandCount; ++i) {
+                const auto v = optional_number(f, fmt::format("lw_{}_{}", periods[p], band_label(i)), where);
+                if (v) {
+                    per_period[i] = *v;
+                    ++given;
+                }
+            }
+            if (given == kBandCount) {
+                g.lw_db[p] = per_period;
+                continue;
+            }
+            if (given > 0) {
+                std::vector<std::string> missing;
+                for (std::size_t i = 0; i < kBandCount; ++i) {
+                    const std::string key = fmt::format("lw_{}_{}", periods[p], band_label(i));
+                    if (!optional_number(f, key, where)) missing.push_back(key);
+                }
+                throw DataError(fmt::format("{}: the {} period gives only some bands; missing {}", where, periods[p],
+                                            fmt::join(missing, ", ")));
+            }
+            std::vector<std::string> missing;
+            for (std::size_t i = 0; i < kBandCount; ++i) {
+                const std::string key = fmt::format("lw_{}", band_label(i));
+                const auto v = optional_number(f, key, where);
+                if (v) {
+                    g.lw_db[p][i] = *v;
+                } else {
+                    missing.push_back(key);
+                }
+            }
+            if (!missing.empty()) {
+                throw DataError(fmt::format("{}: no sound power for the {} period: give lw_{}_63 ... lw_{}_8000 or lw_63 ... "
+                                            "lw_8000 (dB re 1 pW{}); missing {}",
+                                            where, periods[p], periods[p], periods[p], g.line ? " per metre" : "",
+                                            fmt::join(missing, ", ")));
+            }
+        }
+        for (const auto& b : g.lw_db) {
+            for (double v : b) {
+                if (v < -100.0 || v > 250.0) {
+                    throw DataError(fmt::format("{}: sound power {} dB lies outside -100..250 dB", where, v));
+                }
+            }
+        }
+        out.push_back(g);
+    }
+    return out;
+}
+
+namespace {
+
+std::vector<Source> generic_sources(const FeatureSet& features) {
+    const auto powers = generic_source_powers(features);
+    std::vector<Source> out;
+    for (std::size_t k = 0; k < powers.size(); ++k) {
+        const Feature& f = features.features[k];
+        const GenericSourcePower& g = powers[k];
+        Source s;
+        s.road = false;
+        s.feature_id = f.id;
+        s.height_m = g.height_m;
+        for (std::size_t p = 0; p < kPeriods; ++p) {
+            for (std::size_t i = 0; i < kBandCount; ++i) {
+                s.power_db[p][i] = g.lw_db[p][i];
+                s.power[p][i] = std::pow(10.0, g.lw_db[p][i] / 10.0);
+            }
+        }
+        if (!g.line) {
+            for (const Point2& pt : f.geometry.points) {
+                s.a = s.b = pt;
+                s.point = true;
+                s.box = segment_box(pt, pt);
+                out.push_back(s);
+            }
+            continue;
+        }
+        for (const auto& line : f.geometry.lines) {
+            for (std::size_t j = 0; j + 1 < line.size(); ++j) {
+                s.a = line[j];
+                s.b = line[j + 1];
+                if (!(std::hypot(s.b.x - s.a.x, s.b.y - s.a.y) > 0.0)) continue;
+                s.point = false;
+                s.box = segment_box(s.a, s.b);
+                out.push_back(s);
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<Barrier> barriers_of(const FeatureSet& features) {
+    std::vector<Barrier> out;
+    for (const Feature& f : features.features) {
+        const std::string where = fmt::format("barriers feature {} ({})", f.id, f.source);
+        if (f.geometry.kind != Geometry::Kind::Line) throw DataError(fmt::format("{}: a barrier must be a line", where));
+        const auto h = optional_number(f, "height_m", where);
+        if (!h) throw DataError(fmt::format("{}: attribute 'height_m' (barrier height above ground, m) is missing", where));
+        if (!(*h > 0.0)) throw DataError(fmt::format("{}: height_m must be > 0, not {}", where, *h));
+        for (const auto& line : f.geometry.lines) {
+            for (std::size_t j = 0; j + 1 < line.size(); ++j) {
+                if (line[j].x == line[j + 1].x && line[j].y == line[j + 1].y) continue;
+                out.push_back({line[j], line[j + 1], *h, f.id, segment_box(line[j], line[j + 1])});
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<PointReceiver> receivers_of(const FeatureSet& features, double default_height_m) {
+    std::vector<PointReceiver> out;
+    for (const Feature& f : features.features) {
+        const std::string where = fmt::format("receivers feature {} ({})", f.id, f.source);
+        if (f.geometry.kind != Geometry::Kind::Point) throw DataError(fmt::format("{}: a receiver must be a point", where));
+        const auto h = optional_number(f, "height_m", where);
+        const double height = h.value_or(default_height_m);
+        if (!(height >= 0.0)) throw DataError(fmt::format("{}: height_m must be >= 0, not {}", where, height));
+        const std::string name = f.text("name").value_or(fmt::format("{}", f.id));
+        for (const Point2& p : f.geometry.points) out.push_back({p, height, name, f.id});
+    }
+    return out;
+}
+
+// Everything the paths of one stack read, built once per stack (cached by the hash of the inputs).
+struct Scene {
+    std::vector<Source> sources;
+    std::vector<Barrier> barriers;
+    std::shared_ptr<const FeatureSet> ground_features;  // keeps the zone geometries alive
+    std::vector<GroundZone> zones;                      // ground_g polygons, in feature order (the first wins)
+    std::shared_ptr<const Raster> dem, building_height, ground_g;
+    bool ground_nodata = true;
+    GridSpec grid;
+
+    [[nodiscard]] GridLayers layers(double default_g) const {
+        GridLayers l;
+        l.grid = &grid;
+        l.dem = dem.get();
+        l.building_height = building_height.get();
+        l.ground_g = ground_g.get();
+        l.ground_nodata = ground_nodata;
+        l.default_g = default_g;
+        return l;
+    }
+    // G of the first zone containing p; nullopt outside every zone.
+    [[nodiscard]] std::optional<double> zone_g(const Point2& p) const {
+        for (const auto& z : zones) {
+            if (p.x >= z.box.min_x && p.x <= z.box.max_x && p.y >= z.box.min_y && p.y <= z.box.max_y && z.geometry->contains(p)) {
+                return z.g;
+            }
+        }
+        return std::nullopt;
+    }
+};
+
+// What one path sees besides the scene: the barriers near the receiver(s) and whether the ground comes
+// from the exact zone polygons.
+struct PathContext {
+    const Scene* scene = nullptr;
+    GridLayers layers;
+    std::vector<const Barrier*> barriers;
+    bool exact_ground = false;
+    double source_g = 0.0;  // G_s of road sources
+};
+
+// G along S->R from the zone polygons, exactly: every crossing of the segment with a zone boundary is a
+// break point; each elementary interval takes the first zone containing its middle, else the default G.
+void zone_spans(const Scene& scene, double default_g, const Point2& s, const Point2& r,
+                std::vector<std::pair<double, double>>& breaks, std::vector<GroundSpan>& out, double length) {
+    breaks.clear();
+    const Box2 path_box = segment_box(s, r);
+    std::vector<double> ts{0.0, 1.0};
+    for (const auto& z : scene.zones) {
+        if (!boxes_overlap(path_box, z.box)) continue;
+        for (const Polygon& poly : z.geometry->polygons) {
+            for (const Ring& ring : poly.rings) {
+                for (std::size_t k = 0; k + 1 < ring.size(); ++k) {
+                    double t = 0.0, u = 0.0;
+                    if (!segment_intersection(s, r, ring[k], ring[k + 1], t, u)) continue;
+                    if (t > 0.0 && t < 1.0 && u >= 0.0 && u <= 1.0) ts.push_back(t);
+                }
+            }
+        }
+    }
+    std::sort(ts.begin(), ts.end());
+    ts.erase(std::unique(ts.begin(), ts.end()), ts.end());
+    out.clear();
+    for (std::size_t k = 0; k + 1 < ts.size(); ++k) {
+        const double tm = 0.5 * (ts[k] + ts[k + 1]);
+        const Point2 m{s.x + tm * (r.x - s.x), s.y + tm * (r.y - s.y)};
+        const double g = scene.zone_g(m).value_or(default_g);
+        const double x0 = ts[k] * length, x1 = ts[k + 1] * length;
+        if (!out.empty() && out.back().g == g) {
+            out.back().x1_m = x1;
+        } else {
+            out.push_back({x0, x1, g});
+        }
+    }
+}
+
+void append_span(std::vector<GroundSpan>& ground, double x0, double x1, double g) {
+    if (!(x1 > x0)) return;
+    if (!ground.empty() && ground.back().g == g && ground.back().x1_m == x0) {
+        ground.back().x1_m = x1;
+    } else {
+        ground.push_back({x0, x1, g});
+    }
+}
+
 // The vertical cut from S to R through the grid cells (exact cell traversal): terrain at the middle of
-// each crossed cell, G per crossed cell (0 on buildings), roof corners of crossed building cells.
-PathProfile cut_profile(const GridLayers& layers, double xs, double ys, double xr, double yr, double receiver_height_m,
-                        double source_g) {
+// each crossed cell, G per crossed cell (0 on buildings) or from the exact zone polygons, roof corners of
+// crossed building cells, and the top of every barrier the segment crosses (exact intersection in plan,
+// top = ground + height_m).
+PathProfile cut_profile(const PathContext& ctx, const SourcePoint& sp, double xr, double yr, double receiver_height_m) {
+    const GridLayers& layers = ctx.layers;
     const GridSpec& grid = *layers.grid;
+    const double xs = sp.x, ys = sp.y;
     PathProfile profile;
     const double dx = xr - xs, dy = yr - ys;
     const double length = std::hypot(dx, dy);
     profile.length_m = length;
-    profile.source_g = source_g;
 
     struct Crossing {
         std::int64_t col, row;
         double t0, t1;
     };
-    std::vector<Crossing> cells;
+    thread_local std::vector<Crossing> cells;
+    cells.clear();
     std::int64_t col = grid.col_of(xs), row = grid.row_of(ys);
     const std::int64_t col_end = grid.col_of(xr), row_end = grid.row_of(yr);
     const double cs = grid.cell_size_m;
@@ -282,6 +597,12 @@ PathProfile cut_profile(const GridLayers& layers, double xs, double ys, double x
     }
     if (cells.empty()) cells.push_back({col_end, row_end, 0.0, 1.0});
 
+    // Exact ground spans from the zones, overlaid below with G = 0 on building cells.
+    thread_local std::vector<GroundSpan> zone;
+    thread_local std::vector<std::pair<double, double>> breaks;
+    if (ctx.exact_ground) zone_spans(*ctx.scene, layers.default_g, {xs, ys}, {xr, yr}, breaks, zone, length);
+    std::size_t zone_k = 0;
+
     // Terrain: NaN cells (and cells outside the grid) take the last valid value, starting from the receiver's.
     const double z_receiver_ground = layers.dem ? layers.terrain(col_end, row_end) : 0.0;
     double z_last = std::isnan(z_receiver_ground) ? 0.0 : z_receiver_ground;
@@ -290,6 +611,7 @@ PathProfile cut_profile(const GridLayers& layers, double xs, double ys, double x
         if (!std::isnan(z0)) z_last = z0;
     }
     const double z_source_ground = z_last;
+    profile.terrain.reserve(cells.size() + 2);
     profile.terrain.push_back({0.0, z_source_ground});
     for (std::size_t k = 0; k < cells.size(); ++k) {
         const auto& c = cells[k];
@@ -301,11 +623,15 @@ PathProfile cut_profile(const GridLayers& layers, double xs, double ys, double x
         const double h = layers.building(c.col, c.row);
         // The source's and the receiver's own cells do not screen them.
         const bool obstacle = h > 0.0 && k != 0 && k + 1 != cells.size();
-        const double g = h > 0.0 ? 0.0 : layers.g(c.col, c.row);
-        if (!profile.ground.empty() && profile.ground.back().g == g && profile.ground.back().x1_m == x0) {
-            profile.ground.back().x1_m = x1;
+        if (h > 0.0) {
+            append_span(profile.ground, x0, x1, 0.0);
+        } else if (ctx.exact_ground) {
+            while (zone_k < zone.size() && zone[zone_k].x1_m <= x0) ++zone_k;
+            for (std::size_t j = zone_k; j < zone.size() && zone[j].x0_m < x1; ++j) {
+                append_span(profile.ground, std::max(x0, zone[j].x0_m), std::min(x1, zone[j].x1_m), zone[j].g);
+            }
         } else {
-            profile.ground.push_back({x0, x1, g});
+            append_span(profile.ground, x0, x1, layers.g(c.col, c.row));
         }
         if (obstacle) {
             profile.tops.push_back({x0, z + h});
@@ -314,10 +640,58 @@ PathProfile cut_profile(const GridLayers& layers, double xs, double ys, double x
     }
     const double z_r_ground = std::isnan(z_receiver_ground) ? z_last : z_receiver_ground;
     profile.terrain.push_back({length, z_r_ground});
-    profile.source_z_m = z_source_ground + kRoadSourceHeightM;
+
+    if (!ctx.barriers.empty()) {
+        const Point2 s{xs, ys}, r{xr, yr};
+        const Box2 path_box = segment_box(s, r);
+        for (const Barrier* b : ctx.barriers) {
+            if (!boxes_overlap(path_box, b->box)) continue;
+            double tb = 0.0, ub = 0.0;
+            if (!segment_intersection(s, r, b->a, b->b, tb, ub)) continue;
+            if (!(tb > 0.0 && tb < 1.0 && ub >= 0.0 && ub <= 1.0)) continue;
+            const double x = tb * length;
+            // Ground under the barrier: the crossed cell's terrain (the profile's value at x).
+            double zg = 0.0;
+            if (layers.dem) {
+                const auto it = std::lower_bound(cells.begin(), cells.end(), tb,
+                                                 [](const Crossing& c, double v) { return c.t1 < v; });
+                const auto& c = it == cells.end() ? cells.back() : *it;
+                zg = layers.terrain(c.col, c.row);
+                if (std::isnan(zg)) {
+                    // Interpolate the profile's terrain.
+                    const auto& tr = profile.terrain;
+                    zg = tr.back().z_m;
+                    for (std::size_t k = 1; k < tr.size(); ++k) {
+                        if (tr[k].x_m >= x) {
+                            const double w = tr[k].x_m > tr[k - 1].x_m ? (x - tr[k - 1].x_m) / (tr[k].x_m - tr[k - 1].x_m) : 0.0;
+                            zg = tr[k - 1].z_m + w * (tr[k].z_m - tr[k - 1].z_m);
+                            break;
+                        }
+                    }
+                }
+            }
+            profile.tops.push_back({x, zg + b->height_m});
+        }
+    }
+
+    profile.source_z_m = z_source_ground + sp.src->height_m;
     profile.receiver_z_m = z_r_ground + receiver_height_m;
+    if (sp.src->road) {
+        profile.source_g = ctx.source_g;
+    } else if (ctx.exact_ground) {
+        // ISO/TR 17534-4 convention: the local G under the source (notes 12.1).
+        profile.source_g = ctx.scene->zone_g({xs, ys}).value_or(layers.default_g);
+    } else {
+        profile.source_g = layers.g(cells.front().col, cells.front().row);
+    }
     return profile;
 }
+
+// Per-period, per-band energies at one receiver: long-term, homogeneous and favourable.
+struct Energies {
+    std::array<Bands, kPeriods> e{}, e_h{}, e_f{};
+    bool any = false;
+};
 
 class NoiseModel final : public IndicatorModel {
 public:
@@ -336,6 +710,11 @@ public:
         s_.default_speed_kmh = p.number("default_speed_kmh");
         s_.hours = {p.number("day_hours"), p.number("evening_hours"), p.number("night_hours")};
         s_.all_periods = p.choice("all_periods") == "yes";
+        const std::string sources = p.choice("sources");
+        s_.use_roads = sources != "noise_sources";
+        s_.use_generic = sources != "roads";
+        s_.use_barriers = p.choice("barriers") == "yes";
+        s_.point_receivers = p.choice("point_receivers") == "yes";
         if (std::abs(s_.hours[0] + s_.hours[1] + s_.hours[2] - 24.0) > 1e-9) {
             throw ConfigError(fmt::format("noise.cnossos: day_hours + evening_hours + night_hours must be 24, not {}",
                                           s_.hours[0] + s_.hours[1] + s_.hours[2]));
@@ -346,8 +725,13 @@ public:
     [[nodiscard]] std::vector<std::string> inputs() const override {
         // The buildings role comes before its derived height layer: diffraction over roofs reads the layer,
         // and a batch without buildings would silently compute a free-field map.
-        std::vector<std::string> in{"roads", "buildings", std::string(layer::building_height), std::string(layer::dem)};
+        std::vector<std::string> in;
+        if (s_.use_roads) in.emplace_back("roads");
+        in.insert(in.end(), {"buildings", std::string(layer::building_height), std::string(layer::dem)});
         if (s_.ground_from_layer) in.emplace_back("ground_g");
+        if (s_.use_generic) in.emplace_back("noise_sources");
+        if (s_.use_barriers) in.emplace_back("barriers");
+        if (s_.point_receivers) in.emplace_back("receivers");
         return in;
     }
     [[nodiscard]] double halo_m() const override { return s_.max_distance_m; }
@@ -355,41 +739,37 @@ public:
 
     [[nodiscard]] std::vector<OutputSpec> outputs() const override {
         std::vector<OutputSpec> out{
-            {"noise_lden", "dB(A)", "road traffic Lden (CNOSSOS-EU), receivers at grid height", {55, 60, 65, 70, 75},
+            {"noise_lden", "dB(A)", "Lden (CNOSSOS-EU), receivers at grid height", {55, 60, 65, 70, 75},
              "noise", 40.0, 80.0},
-            {"noise_lnight", "dB(A)", "road traffic Lnight (CNOSSOS-EU), receivers at grid height", {50, 55, 60, 65, 70},
+            {"noise_lnight", "dB(A)", "Lnight (CNOSSOS-EU), receivers at grid height", {50, 55, 60, 65, 70},
              "noise", 30.0, 70.0},
         };
         if (s_.all_periods) {
-            out.push_back({"noise_lday", "dB(A)", "road traffic Lday (CNOSSOS-EU)", {55, 60, 65, 70, 75}, "noise", 40.0, 80.0});
-            out.push_back({"noise_levening", "dB(A)", "road traffic Levening (CNOSSOS-EU)", {50, 55, 60, 65, 70}, "noise",
+            out.push_back({"noise_lday", "dB(A)", "Lday (CNOSSOS-EU)", {55, 60, 65, 70, 75}, "noise", 40.0, 80.0});
+            out.push_back({"noise_levening", "dB(A)", "Levening (CNOSSOS-EU)", {50, 55, 60, 65, 70}, "noise",
                            35.0, 75.0});
         }
         return out;
     }
 
     void compute(const TileContext& ctx, TileOutputs& out) const override {
-        const auto sources = sources_of(ctx.inputs);
-        const GridLayers layers = layers_of(ctx.inputs);
+        const auto scene = scene_of(ctx.inputs);
         const GridSpec& grid = ctx.grid;
         const Window& core = ctx.tile.core;
         // Sources within reach of the tile, kept in source order so every cell sums in the same order
         // whichever tile computes it.
-        const double x_min = grid.origin_x + static_cast<double>(core.col0) * grid.cell_size_m - s_.max_distance_m;
-        const double x_max = grid.origin_x + static_cast<double>(core.col_end()) * grid.cell_size_m + s_.max_distance_m;
-        const double y_max = grid.origin_y - static_cast<double>(core.row0) * grid.cell_size_m + s_.max_distance_m;
-        const double y_min = grid.origin_y - static_cast<double>(core.row_end()) * grid.cell_size_m - s_.max_distance_m;
-        std::vector<const RoadLine*> near;
-        for (const auto& rl : sources) {
-            if (std::max(rl.a.x, rl.b.x) >= x_min && std::min(rl.a.x, rl.b.x) <= x_max && std::max(rl.a.y, rl.b.y) >= y_min &&
-                std::min(rl.a.y, rl.b.y) <= y_max) {
-                near.push_back(&rl);
-            }
+        const Box2 reach{grid.origin_x + static_cast<double>(core.col0) * grid.cell_size_m - s_.max_distance_m,
+                         grid.origin_y - static_cast<double>(core.row_end()) * grid.cell_size_m - s_.max_distance_m,
+                         grid.origin_x + static_cast<double>(core.col_end()) * grid.cell_size_m + s_.max_distance_m,
+                         grid.origin_y - static_cast<double>(core.row0) * grid.cell_size_m + s_.max_distance_m};
+        std::vector<const Source*> near;
+        for (const auto& src : scene->sources) {
+            if (boxes_overlap(src.box, reach)) near.push_back(&src);
         }
+        PathContext pc = path_context(*scene, reach, false);
         for (std::int64_t row = core.row0; row < core.row_end(); ++row) {
             for (std::int64_t col = core.col0; col < core.col_end(); ++col) {
-                const auto levels = receiver_levels(layers, near, col, row, nullptr);
-                write(out, col, row, levels);
+                write(out, col, row, cell_levels(pc, near, col, row, nullptr));
             }
         }
     }
@@ -400,11 +780,12 @@ public:
         if (!grid.contains_cell(col, row)) {
             throw ConfigError(fmt::format("noise.cnossos: point {}, {} lies outside the grid", x, y));
         }
-        const auto sources = sources_of(stack);
-        std::vector<const RoadLine*> all;
-        for (const auto& rl : sources) all.push_back(&rl);
+        const auto scene = scene_of(stack);
+        std::vector<const Source*> all;
+        for (const auto& src : scene->sources) all.push_back(&src);
         std::vector<Contribution> contributions;
-        const auto levels = receiver_levels(layers_of(stack), all, col, row, &contributions);
+        const PathContext pc = path_context(*scene, grid.extent(), false);
+        const auto levels = cell_levels(pc, all, col, row, &contributions);
         Explanation e;
         e.indicator = "noise.cnossos";
         e.output = "noise_lden";
@@ -427,30 +808,61 @@ public:
         for (std::size_t k = 0; k < std::min<std::size_t>(10, contributions.size()); ++k) {
             const auto& c = contributions[k];
             const auto& t = c.terms;
+            const Source& src = *c.source.src;
+            const std::string what =
+                src.road ? fmt::format("road feature {} point at ({:.1f}, {:.1f}) for {:.1f} m of road; L'W day {} dB/m",
+                                       src.feature_id, c.source.x, c.source.y, c.source.length_m, bands(src.power_db[0]))
+                : src.point ? fmt::format("noise_sources feature {} point at ({:.1f}, {:.1f}), {} m high; L_W day {} dB",
+                                          src.feature_id, c.source.x, c.source.y, src.height_m, bands(src.power_db[0]))
+                            : fmt::format("noise_sources feature {} line point at ({:.1f}, {:.1f}) for {:.1f} m, {} m high; "
+                                          "L'W day {} dB/m",
+                                          src.feature_id, c.source.x, c.source.y, c.source.length_m, src.height_m,
+                                          bands(src.power_db[0]));
             e.terms.push_back(
                 {fmt::format("source_{}", k + 1), c.lden_dba, "dB(A)",
-                 fmt::format("Lden share of road feature {} point at ({:.1f}, {:.1f}) for {:.1f} m of road; bands 63-8000 Hz: "
-                             "L'W day {} dB/m; "
-                             "d = {:.1f} m; A_div = {:.2f} dB; A_atm {} dB; A_boundary,H {} dB ({}); A_boundary,F {} dB "
-                             "({}); A (p = {}) {} dB",
-                             c.source.line->feature_id, c.source.x, c.source.y, c.source.length_m,
-                             bands(c.source.line->power_db_per_m[0]), t.distance_m,
-                             t.a_div_db, bands(t.a_atm_db), bands(t.homogeneous.a_boundary),
-                             t.homogeneous.diffracted ? fmt::format("diffraction, {} edges", t.edge_count_h) : "ground",
-                             bands(t.favourable.a_boundary),
-                             t.favourable.diffracted ? fmt::format("diffraction, {} edges", t.edge_count_f) : "ground",
-                             s_.p_favourable, bands(t.attenuation_db))});
+                 fmt::format("Lden share of {}; bands 63-8000 Hz: d = {:.1f} m; A_div = {:.2f} dB; A_atm {} dB; "
+                             "A_boundary,H {} dB ({}); A_boundary,F {} dB ({}); A (p = {}) {} dB",
+                             what, t.distance_m, t.a_div_db, bands(t.a_atm_db), bands(t.homogeneous.a_boundary),
+                             condition_text(t.homogeneous, t.edge_count_h), bands(t.favourable.a_boundary),
+                             condition_text(t.favourable, t.edge_count_f), s_.p_favourable, bands(t.attenuation_db))});
         }
-        e.notes.push_back("computed with the plain reference: every source point of every road, no preselection");
+        e.notes.push_back("computed with the plain reference: every source point of every source, no preselection");
         return e;
     }
 
     NoiseLevels reference(const LayerStack& stack, double x, double y) const {
         const auto& grid = stack.grid();
-        const auto sources = sources_of(stack);
-        std::vector<const RoadLine*> all;
-        for (const auto& rl : sources) all.push_back(&rl);
-        return receiver_levels(layers_of(stack), all, grid.col_of(x), grid.row_of(y), nullptr);
+        const auto scene = scene_of(stack);
+        std::vector<const Source*> all;
+        for (const auto& src : scene->sources) all.push_back(&src);
+        const PathContext pc = path_context(*scene, grid.extent(), false);
+        return cell_levels(pc, all, grid.col_of(x), grid.row_of(y), nullptr);
+    }
+
+    // Point receivers with exact vector geometry (ground zones, barriers); every source, no preselection.
+    std::vector<PointLevels> points(const LayerStack& stack, const std::vector<Point2>& pts,
+                                    const std::vector<double>& heights) const {
+        const auto scene = scene_of(stack);
+        std::vector<const Source*> all;
+        for (const auto& src : scene->sources) all.push_back(&src);
+        std::vector<PointLevels> out(pts.size());
+        const GridSpec& grid = stack.grid();
+        for (std::size_t k = 0; k < pts.size(); ++k) {
+            const Box2 reach{pts[k].x - s_.max_distance_m, pts[k].y - s_.max_distance_m, pts[k].x + s_.max_distance_m,
+                             pts[k].y + s_.max_distance_m};
+            const PathContext pc = path_context(*scene, reach, !scene->zones.empty());
+            Energies en;
+            if (grid.contains_cell(grid.col_of(pts[k].x), grid.row_of(pts[k].y))) {
+                accumulate(pc, all, pts[k].x, pts[k].y, heights[k], true, en, nullptr);
+            }
+            out[k] = point_levels_of(en);
+        }
+        return out;
+    }
+
+    [[nodiscard]] std::vector<PointReceiver> receivers(const LayerStack& stack) const {
+        if (!stack.has_features("receivers")) return {};
+        return receivers_of(stack.features("receivers"), s_.receiver_height_m);
     }
 
 private:
@@ -460,80 +872,192 @@ private:
         double lden_dba;
     };
 
-    [[nodiscard]] std::vector<RoadLine> sources_of(const LayerStack& stack) const {
-        if (!stack.has_features("roads")) return {};
-        return road_lines(stack.features("roads"), s_);
+    static std::string condition_text(const ConditionTerms& c, std::size_t edges) {
+        return c.diffracted ? fmt::format("A_dif, {} edges", edges) : "A_ground";
     }
 
-    [[nodiscard]] GridLayers layers_of(const LayerStack& stack) const {
-        GridLayers l;
-        l.grid = &stack.grid();
-        const std::string dem(layer::dem), bh(layer::building_height);
-        if (stack.has_raster(dem)) l.dem = &stack.raster(dem);
-        if (stack.has_raster(bh)) l.building_height = &stack.raster(bh);
-        if (s_.ground_from_layer) {
-            if (!stack.has_raster("ground_g")) {
-                throw DataError("noise.cnossos: ground_g_source is 'layer' but the batch has no 'ground_g' raster");
-            }
-            l.ground_g = &stack.raster("ground_g");
+    struct CacheEntry {
+        std::once_flag once;
+        std::shared_ptr<const Scene> scene;
+    };
+
+    // The scene of a stack, built once per distinct input (the hash of every input layer and the grid).
+    [[nodiscard]] std::shared_ptr<const Scene> scene_of(const LayerStack& stack) const {
+        const GridSpec& grid = stack.grid();
+        std::uint64_t key = stack.hash_of(inputs());
+        for (const double v : {grid.origin_x, grid.origin_y, grid.cell_size_m, static_cast<double>(grid.cols),
+                               static_cast<double>(grid.rows)}) {
+            std::uint64_t bits = 0;
+            std::memcpy(&bits, &v, sizeof bits);
+            key = (key ^ bits) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
         }
-        l.default_g = s_.ground_g;
-        return l;
+        std::shared_ptr<CacheEntry> entry;
+        {
+            std::lock_guard lock(cache_mutex_);
+            for (const auto& [k, e] : cache_) {
+                if (k == key) entry = e;
+            }
+            if (!entry) {
+                entry = std::make_shared<CacheEntry>();
+                if (cache_.size() >= 2) cache_.erase(cache_.begin());
+                cache_.emplace_back(key, entry);
+            }
+        }
+        std::call_once(entry->once, [&] { entry->scene = build_scene(stack); });
+        return entry->scene;
     }
 
-    // One receiver from the given sources, in their order (the energetic sums are in source order).
-    NoiseLevels receiver_levels(const GridLayers& layers, const std::vector<const RoadLine*>& sources, std::int64_t col,
-                                std::int64_t row, std::vector<Contribution>* contributions) const {
+    [[nodiscard]] std::shared_ptr<const Scene> build_scene(const LayerStack& stack) const {
+        auto scene = std::make_shared<Scene>();
+        scene->grid = stack.grid();
+        if (s_.use_roads && stack.has_features("roads")) scene->sources = road_sources(stack.features("roads"), s_);
+        if (s_.use_generic && stack.has_features("noise_sources")) {
+            auto generic = generic_sources(stack.features("noise_sources"));
+            scene->sources.insert(scene->sources.end(), generic.begin(), generic.end());
+        }
+        if (s_.use_barriers && stack.has_features("barriers")) scene->barriers = barriers_of(stack.features("barriers"));
+        const std::string dem(layer::dem), bh(layer::building_height);
+        if (stack.has_raster(dem)) scene->dem = stack.raster_ptr(dem);
+        if (stack.has_raster(bh)) scene->building_height = stack.raster_ptr(bh);
+        if (s_.ground_from_layer) {
+            if (stack.has_raster("ground_g")) {
+                scene->ground_g = stack.raster_ptr("ground_g");
+            } else if (stack.has_features("ground_g")) {
+                // Ground zones: exact polygons for point receivers; for grid receivers the G of the first zone
+                // containing the cell centre (burnt in reverse order so the first wins), else ground_g.
+                scene->ground_features = stack.features_ptr("ground_g");
+                const auto& fs = *scene->ground_features;
+                for (const Feature& f : fs.features) {
+                    const std::string where = fmt::format("ground_g feature {} ({})", f.id, f.source);
+                    if (f.geometry.kind != Geometry::Kind::Polygon) {
+                        throw DataError(fmt::format("{}: ground zones must be polygons", where));
+                    }
+                    const auto g = optional_number(f, "g", where);
+                    if (!g) throw DataError(fmt::format("{}: attribute 'g' (ground factor G, 0-1) is missing", where));
+                    if (*g < 0.0 || *g > 1.0) throw DataError(fmt::format("{}: g must lie in 0..1, not {}", where, *g));
+                    scene->zones.push_back({&f.geometry, f.geometry.bounds(), *g});
+                }
+                const GridSpec& grid = stack.grid();
+                auto burnt = std::make_shared<Raster>(grid.cols, grid.rows, static_cast<float>(s_.ground_g));
+                for (auto it = scene->zones.rbegin(); it != scene->zones.rend(); ++it) {
+                    burn_polygon(grid, *it->geometry, static_cast<float>(it->g), *burnt);
+                }
+                scene->ground_g = burnt;
+                scene->ground_nodata = false;
+            } else {
+                throw DataError("noise.cnossos: ground_g_source is 'layer' but the batch has no 'ground_g' raster or polygons");
+            }
+        }
+        return scene;
+    }
+
+    [[nodiscard]] PathContext path_context(const Scene& scene, const Box2& reach, bool exact) const {
+        PathContext pc;
+        pc.scene = &scene;
+        pc.layers = scene.layers(s_.ground_g);
+        pc.exact_ground = exact;
+        pc.source_g = s_.source_g;
+        for (const auto& b : scene.barriers) {
+            if (boxes_overlap(b.box, reach)) pc.barriers.push_back(&b);
+        }
+        return pc;
+    }
+
+    // One grid receiver from the given sources, in their order (the energetic sums are in source order).
+    NoiseLevels cell_levels(const PathContext& pc, const std::vector<const Source*>& sources, std::int64_t col,
+                            std::int64_t row, std::vector<Contribution>* contributions) const {
         NoiseLevels nodata{kNaN, kNaN, kNaN, kNaN};
+        const GridLayers& layers = pc.layers;
         const GridSpec& grid = *layers.grid;
         if (layers.dem && std::isnan(layers.dem->at(col, row))) return nodata;
         if (layers.building_height) {
             const float h = layers.building_height->at(col, row);
             if (std::isnan(h) || h > 0.0f) return nodata;
         }
-        if (layers.ground_g && std::isnan(layers.ground_g->at(col, row))) return nodata;
-        const double xr = grid.cell_center_x(col), yr = grid.cell_center_y(row);
-        const double max_d2 = s_.max_distance_m * s_.max_distance_m;
-        std::array<Bands, kPeriods> energy{};
-        bool any = false;
-        std::vector<SourcePoint> points;
-        for (const RoadLine* rl : sources) {
-            points.clear();
-            split_line(*rl, xr, yr, points);
-            for (const SourcePoint& sp : points) {
-                const double d2 = (sp.x - xr) * (sp.x - xr) + (sp.y - yr) * (sp.y - yr);
-                if (d2 > max_d2) continue;
-                any = true;
-                const PathProfile profile = cut_profile(layers, sp.x, sp.y, xr, yr, s_.receiver_height_m, s_.source_g);
-                const PathTerms terms = cnossos_path(profile, alpha_, s_.p_favourable);
-                std::array<double, kPeriods> a_energy{};
-                for (std::size_t i = 0; i < kBandCount; ++i) {
-                    const double transfer = sp.length_m * std::pow(10.0, -terms.attenuation_db[i] / 10.0);
-                    for (std::size_t p = 0; p < kPeriods; ++p) {
-                        const double e = rl->power_per_m[p][i] * transfer;
-                        energy[p][i] += e;
-                        a_energy[p] += e * kAWeightEnergy[i];
-                    }
-                }
-                if (contributions) contributions->push_back({sp, terms, energy_to_db(den_energy(a_energy))});
-            }
-        }
-        if (!any) return nodata;
+        if (layers.ground_g && layers.ground_nodata && std::isnan(layers.ground_g->at(col, row))) return nodata;
+        Energies en;
+        accumulate(pc, sources, grid.cell_center_x(col), grid.cell_center_y(row), s_.receiver_height_m, false, en,
+                   contributions);
+        if (!en.any) return nodata;
         std::array<double, kPeriods> a_energy{};
         for (std::size_t p = 0; p < kPeriods; ++p) {
-            for (std::size_t i = 0; i < kBandCount; ++i) a_energy[p] += energy[p][i] * kAWeightEnergy[i];
+            for (std::size_t i = 0; i < kBandCount; ++i) a_energy[p] += en.e[p][i] * kAWeightEnergy[i];
         }
         return {energy_to_db(a_energy[0]), energy_to_db(a_energy[1]), energy_to_db(a_energy[2]),
                 energy_to_db(den_energy(a_energy))};
     }
 
-    // Point sources of one road piece for a receiver at (xr, yr): the piece is halved until each part is
-    // shorter than spacing_ratio times its distance to the receiver (at least min_spacing_m), in line order.
-    void split_line(const RoadLine& rl, double xr, double yr, std::vector<SourcePoint>& points) const {
+    // Adds every source point within reach of the receiver at (xr, yr), height_m above its ground.
+    void accumulate(const PathContext& pc, const std::vector<const Source*>& sources, double xr, double yr,
+                    double height_m, bool conditions, Energies& en, std::vector<Contribution>* contributions) const {
+        const double max_d2 = s_.max_distance_m * s_.max_distance_m;
+        thread_local std::vector<SourcePoint> points;
+        for (const Source* src : sources) {
+            points.clear();
+            split_source(*src, xr, yr, points);
+            for (const SourcePoint& sp : points) {
+                const double d2 = (sp.x - xr) * (sp.x - xr) + (sp.y - yr) * (sp.y - yr);
+                if (d2 > max_d2) continue;
+                en.any = true;
+                const PathProfile profile = cut_profile(pc, sp, xr, yr, height_m);
+                const PathTerms terms = cnossos_path(profile, alpha_, s_.p_favourable);
+                std::array<double, kPeriods> a_energy{};
+                for (std::size_t i = 0; i < kBandCount; ++i) {
+                    const double transfer = sp.length_m * std::pow(10.0, -terms.attenuation_db[i] / 10.0);
+                    double transfer_h = 0.0, transfer_f = 0.0;
+                    if (conditions) {
+                        transfer_h = sp.length_m * std::pow(10.0, -terms.homogeneous.attenuation_db[i] / 10.0);
+                        transfer_f = sp.length_m * std::pow(10.0, -terms.favourable.attenuation_db[i] / 10.0);
+                    }
+                    for (std::size_t p = 0; p < kPeriods; ++p) {
+                        const double e = src->power[p][i] * transfer;
+                        en.e[p][i] += e;
+                        a_energy[p] += e * kAWeightEnergy[i];
+                        if (conditions) {
+                            en.e_h[p][i] += src->power[p][i] * transfer_h;
+                            en.e_f[p][i] += src->power[p][i] * transfer_f;
+                        }
+                    }
+                }
+                if (contributions) contributions->push_back({sp, terms, energy_to_db(den_energy(a_energy))});
+            }
+        }
+    }
+
+    [[nodiscard]] PointLevels point_levels_of(const Energies& en) const {
+        PointLevels l;
+        std::array<double, kPeriods> a{}, ah{}, af{};
+        for (std::size_t p = 0; p < kPeriods; ++p) {
+            for (std::size_t i = 0; i < kBandCount; ++i) {
+                l.l_db[p][i] = en.any ? energy_to_db(en.e[p][i]) : kNaN;
+                l.l_h_db[p][i] = en.any ? energy_to_db(en.e_h[p][i]) : kNaN;
+                l.l_f_db[p][i] = en.any ? energy_to_db(en.e_f[p][i]) : kNaN;
+                a[p] += en.e[p][i] * kAWeightEnergy[i];
+                ah[p] += en.e_h[p][i] * kAWeightEnergy[i];
+                af[p] += en.e_f[p][i] * kAWeightEnergy[i];
+            }
+            l.l_dba[p] = en.any ? energy_to_db(a[p]) : kNaN;
+            l.l_h_dba[p] = en.any ? energy_to_db(ah[p]) : kNaN;
+            l.l_f_dba[p] = en.any ? energy_to_db(af[p]) : kNaN;
+        }
+        l.lden_dba = en.any ? energy_to_db(den_energy(a)) : kNaN;
+        return l;
+    }
+
+    // Point sources of one source piece for a receiver at (xr, yr): a line piece is halved until each part
+    // is shorter than spacing_ratio times its distance to the receiver (at least min_spacing_m), in line
+    // order; a point source is itself.
+    void split_source(const Source& src, double xr, double yr, std::vector<SourcePoint>& points) const {
+        if (src.point) {
+            points.push_back({src.a.x, src.a.y, 1.0, &src});
+            return;
+        }
         struct Part {
             Point2 a, b;
         };
-        std::vector<Part> stack{{rl.a, rl.b}};
+        thread_local std::vector<Part> stack;
+        stack.clear();
+        stack.push_back({src.a, src.b});
         while (!stack.empty()) {
             const Part part = stack.back();
             stack.pop_back();
@@ -543,7 +1067,7 @@ private:
             // A part wholly beyond reach is dropped without splitting it further.
             if (d - 0.5 * len > s_.max_distance_m) continue;
             if (len <= std::max(s_.min_spacing_m, s_.spacing_ratio * d)) {
-                points.push_back({mid.x, mid.y, len, &rl});
+                points.push_back({mid.x, mid.y, len, &src});
                 continue;
             }
             stack.push_back({mid, part.b});  // second half below the first: popped after it
@@ -568,6 +1092,8 @@ private:
 
     Settings s_{};
     Bands alpha_{};
+    mutable std::mutex cache_mutex_;
+    mutable std::vector<std::pair<std::uint64_t, std::shared_ptr<CacheEntry>>> cache_;
 };
 
 // --- formulas -------------------------------------------------------------------------------------
@@ -751,6 +1277,14 @@ NoiseLevels noise_levels_reference(const IndicatorModel& model, const LayerStack
     const auto* m = dynamic_cast<const NoiseModel*>(&model);
     if (!m) throw InternalError("noise_levels_reference needs a noise.cnossos model");
     return m->reference(stack, x, y);
+}
+
+std::vector<PointLevels> noise_point_levels(const IndicatorModel& model, const LayerStack& stack,
+                                            const std::vector<Point2>& points, const std::vector<double>& heights_m) {
+    const auto* m = dynamic_cast<const NoiseModel*>(&model);
+    if (!m) throw InternalError("noise_point_levels needs a noise.cnossos model");
+    if (heights_m.size() != points.size()) throw InternalError("noise_point_levels: one height per point");
+    return m->points(stack, points, heights_m);
 }
 
 }  // namespace areatwin::indicators::noise
