@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// noise.cnossos through the engine's normal inputs: ISO/TR 17534-4 TC01-TC04 and TC07 built as a LayerStack
+// (a noise_sources point of 93 dB per band, a receivers point, ground_g zones as polygons, the barrier as a
+// barriers line with height_m), generic sources and barriers on grid maps, and the bad-input errors.
+//
+// Expected values: ISO/TR 17534-4:2020 TC01-TC04 and TC07 as transcribed in
+// ../shared/reference/noise-method.md section 12.3/12.4 (from Universite-Gustave-Eiffel/NoiseModelling
+// AttenuationComputeOutputCnossosTest.java, commit 35d2da1b). Conditions of section 12.1: 10 degC, 70 % RH,
+// p = 0.5, c = 340 m/s, G_s = local G.
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "areatwin/engine/errors.hpp"
+#include "areatwin/engine/executor.hpp"
+#include "areatwin/engine/roles.hpp"
+#include "areatwin/indicators/all.hpp"
+#include "noise/noise_cnossos.hpp"
+#include "support/synthetic.hpp"
+
+namespace areatwin::indicators::noise {
+namespace {
+
+constexpr double kTolDb = 0.1;  // ISO/TR 17534-4 conformity, per band
+
+Feature point_feature(std::int64_t id, Point2 p) {
+    Feature f;
+    f.id = id;
+    f.source = "test";
+    f.geometry.kind = Geometry::Kind::Point;
+    f.geometry.points.push_back(p);
+    return f;
+}
+
+Feature line_feature(std::int64_t id, std::vector<Point2> pts) {
+    Feature f;
+    f.id = id;
+    f.source = "test";
+    f.geometry.kind = Geometry::Kind::Line;
+    f.geometry.lines.push_back(std::move(pts));
+    return f;
+}
+
+Feature zone(std::int64_t id, double x0, double y0, double x1, double y1, double g) {
+    Feature f;
+    f.id = id;
+    f.source = "test";
+    f.geometry.kind = Geometry::Kind::Polygon;
+    f.geometry.polygons.push_back(Polygon{{Ring{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}});
+    f.attributes["g"] = g;
+    return f;
+}
+
+std::shared_ptr<FeatureSet> features(const std::string& role, std::vector<Feature> fs) {
+    auto set = std::make_shared<FeatureSet>();
+    set->role = role;
+    set->features = std::move(fs);
+    return set;
+}
+
+// The ISO test source: S = (10, 10), 1 m above ground, 93 dB in every band (period-independent lw_<band>).
+Feature iso_source() {
+    Feature s = point_feature(1, {10.0, 10.0});
+    s.attributes["height_m"] = 1.0;
+    for (const char* band : {"63", "125", "250", "500", "1000", "2000", "4000", "8000"}) {
+        s.attributes[std::string("lw_") + band] = 93.0;
+    }
+    return s;
+}
+
+std::unique_ptr<IndicatorModel> iso_model() {
+    return builtin_registry().get("noise.cnossos").configure({
+        {"sources", RawValue{std::string("noise_sources"), ""}},
+        {"ground_g_source", RawValue{std::string("layer"), ""}},
+        {"barriers", RawValue{std::string("yes"), ""}},
+        {"point_receivers", RawValue{std::string("yes"), ""}},
+        {"temperature_c", RawValue{10.0, ""}},
+        {"humidity_pct", RawValue{70.0, ""}},
+        {"favourable_probability", RawValue{0.5, ""}},
+    });
+}
+
+// Flat ground at 0 m (no dem), no buildings; 5 m cells over x -50..300, y -300..300.
+LayerStack iso_stack(std::vector<Feature> zones, std::vector<Feature> barriers = {}) {
+    const auto grid = test::make_grid(70, 120, 5.0, -50.0, 300.0);
+    LayerStack stack(grid);
+    stack.set_features("noise_sources", features("noise_sources", {iso_source()}));
+    Feature r = point_feature(1, {200.0, 50.0});
+    r.attributes["height_m"] = 4.0;
+    r.attributes["name"] = std::string("R");
+    stack.set_features("receivers", features("receivers", {r}));
+    stack.set_features("ground_g", features("ground_g", std::move(zones)));
+    stack.set_features("barriers", features("barriers", std::move(barriers)));
+    return stack;
+}
+
+struct Expected {
+    Bands l_h, l_f, l;
+};
+
+void expect_case(const std::string& name, const LayerStack& stack, const Expected& e) {
+    const auto m = iso_model();
+    const auto levels = noise_point_levels(*m, stack, {{200.0, 50.0}}, {4.0});
+    ASSERT_EQ(levels.size(), 1u);
+    const auto& l = levels[0];
+    double max_h = 0.0, max_f = 0.0, max_l = 0.0;
+    for (std::size_t p = 0; p < 3; ++p) {
+        for (std::size_t i = 0; i < kBandCount; ++i) {
+            SCOPED_TRACE(testing::Message() << name << " period " << p << " band " << kNominalHz[i] << " Hz");
+            EXPECT_NEAR(l.l_h_db[p][i], e.l_h[i], kTolDb);
+            EXPECT_NEAR(l.l_f_db[p][i], e.l_f[i], kTolDb);
+            EXPECT_NEAR(l.l_db[p][i], e.l[i], kTolDb);
+            max_h = std::max(max_h, std::abs(l.l_h_db[p][i] - e.l_h[i]));
+            max_f = std::max(max_f, std::abs(l.l_f_db[p][i] - e.l_f[i]));
+            max_l = std::max(max_l, std::abs(l.l_db[p][i] - e.l[i]));
+        }
+    }
+    std::printf("%s (engine inputs): max |delta| L_H %.3f dB, L_F %.3f dB, L %.3f dB\n", name.c_str(), max_h, max_f, max_l);
+}
+
+TEST(NoiseIsoScene, Tc01ReflectingGround) {
+    expect_case("TC01", iso_stack({zone(1, -50, -300, 300, 300, 0.0)}),
+                {{39.21, 39.16, 39.03, 38.86, 38.53, 37.36, 32.87, 16.54},
+                 {40.58, 40.52, 40.40, 40.23, 39.89, 38.72, 34.24, 17.90},
+                 {39.95, 39.89, 39.77, 39.60, 39.26, 38.09, 33.61, 17.27}});
+}
+
+TEST(NoiseIsoScene, Tc02MixedGround) {
+    expect_case("TC02", iso_stack({zone(1, -50, -300, 300, 300, 0.5)}),
+                {{37.71, 37.66, 37.53, 35.01, 29.82, 35.86, 31.37, 15.04},
+                 {38.39, 38.34, 38.22, 38.04, 36.45, 36.54, 32.05, 15.72},
+                 {38.07, 38.01, 37.89, 36.79, 34.29, 36.21, 31.73, 15.39}});
+}
+
+TEST(NoiseIsoScene, Tc03PorousGround) {
+    expect_case("TC03", iso_stack({zone(1, -50, -300, 300, 300, 1.0)}),
+                {{36.21, 36.16, 34.45, 26.19, 30.49, 34.36, 29.87, 13.54},
+                 {36.21, 36.16, 36.03, 31.63, 35.53, 34.36, 29.87, 13.54},
+                 {36.21, 36.16, 35.31, 29.71, 33.70, 34.36, 29.87, 13.54}});
+}
+
+TEST(NoiseIsoScene, Tc04SpatiallyVaryingGround) {
+    // Section 12.2: x in [0, 50] G = 0.2, [50, 150] 0.5, [150, 225] 0.9, y in [-20, 80].
+    expect_case("TC04",
+                iso_stack({zone(1, 0, -20, 50, 80, 0.2), zone(2, 50, -20, 150, 80, 0.5), zone(3, 150, -20, 225, 80, 0.9)}),
+                {{37.59, 37.53, 37.41, 34.10, 29.29, 35.73, 31.25, 14.91},
+                 {38.21, 38.15, 38.03, 37.86, 36.48, 36.36, 31.87, 15.54},
+                 {37.91, 37.85, 37.73, 36.37, 34.23, 36.06, 31.57, 15.24}});
+}
+
+TEST(NoiseIsoScene, Tc07LongThinBarrier) {
+    // Section 12.2/12.4: G 0.9 / 0.5 / 0.2 over x in [0, 50] / [50, 150] / [150, 225], y in [-250, 250]; a wall
+    // from (100, 240) to (265, -180), 6 m high, given as a barriers line.
+    Feature wall = line_feature(7, {{100.0, 240.0}, {265.0, -180.0}});
+    wall.attributes["height_m"] = 6.0;
+    expect_case("TC07",
+                iso_stack({zone(1, 0, -250, 50, 250, 0.9), zone(2, 50, -250, 150, 250, 0.5), zone(3, 150, -250, 225, 250, 0.2)},
+                          {wall}),
+                {{32.54, 31.32, 29.60, 27.37, 22.22, 20.76, 13.44, -5.81},
+                 {32.85, 31.83, 30.35, 28.36, 25.78, 22.06, 14.81, -4.41},
+                 {32.70, 31.58, 29.99, 27.89, 24.36, 21.46, 14.18, -5.05}});
+}
+
+// Per-period sound powers: lw_<period>_<band> take precedence over lw_<band>; a source 10 dB quieter at
+// night lowers only the night level, by 10 dB in every band.
+TEST(NoiseGenericSources, PerPeriodPowerOverridesTheFallback) {
+    Feature s = iso_source();
+    for (const char* band : {"63", "125", "250", "500", "1000", "2000", "4000", "8000"}) {
+        s.attributes[std::string("lw_night_") + band] = 83.0;
+    }
+    auto stack = iso_stack({zone(1, -50, -300, 300, 300, 0.5)});
+    const auto base = noise_point_levels(*iso_model(), stack, {{200.0, 50.0}}, {4.0})[0];
+    stack.set_features("noise_sources", features("noise_sources", {s}));
+    const auto night = noise_point_levels(*iso_model(), stack, {{200.0, 50.0}}, {4.0})[0];
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        EXPECT_DOUBLE_EQ(night.l_db[0][i], base.l_db[0][i]);
+        EXPECT_NEAR(night.l_db[2][i], base.l_db[2][i] - 10.0, 1e-9);
+    }
+    // Lden with 12/4/8 h: 10 lg((12 x + 4 x 10^0.5 + 8 x 10 y)/24) with y = x/10 at night (section 10).
+    const double x = std::pow(10.0, base.l_dba[0] / 10.0);
+    EXPECT_NEAR(night.lden_dba, 10.0 * std::log10((12.0 * x + 4.0 * x * std::sqrt(10.0) + 8.0 * x) / 24.0), 1e-9);
+}
+
+// A generic line source of L'W per metre: with a short line (2 m, one piece) it equals a point of
+// L'W + 10 lg 2 at its middle.
+TEST(NoiseGenericSources, ShortLineEqualsPointOfItsTotalPower) {
+    Feature line = line_feature(2, {{9.0, 10.0}, {11.0, 10.0}});
+    line.attributes["height_m"] = 1.0;
+    for (const char* band : {"63", "125", "250", "500", "1000", "2000", "4000", "8000"}) {
+        line.attributes[std::string("lw_") + band] = 90.0;
+    }
+    auto stack = iso_stack({zone(1, -50, -300, 300, 300, 0.5)});
+    const auto point = noise_point_levels(*iso_model(), stack, {{200.0, 50.0}}, {4.0})[0];
+    stack.set_features("noise_sources", features("noise_sources", {line}));
+    const auto from_line = noise_point_levels(*iso_model(), stack, {{200.0, 50.0}}, {4.0})[0];
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        EXPECT_NEAR(from_line.l_db[0][i], point.l_db[0][i] - 93.0 + 90.0 + 10.0 * std::log10(2.0), 1e-9);
+    }
+}
+
+void expect_data_error(const Feature& f, const std::string& role, const std::string& fragment) {
+    auto stack = iso_stack({zone(1, -50, -300, 300, 300, 0.5)});
+    stack.set_features(role, features(role, {f}));
+    try {
+        (void)noise_point_levels(*iso_model(), stack, {{200.0, 50.0}}, {4.0});
+        ADD_FAILURE() << "no DataError for " << fragment;
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("feature"), std::string::npos) << e.what();
+    }
+}
+
+TEST(NoiseGenericSources, BadAttributesAreDataErrorsNamingTheFeature) {
+    Feature no_height = iso_source();
+    no_height.id = 11;
+    no_height.attributes.erase("height_m");
+    expect_data_error(no_height, "noise_sources", "noise_sources feature 11 (test): attribute 'height_m'");
+
+    Feature partial = iso_source();
+    partial.id = 12;
+    partial.attributes["lw_day_63"] = 80.0;
+    expect_data_error(partial, "noise_sources", "missing lw_day_125");
+
+    Feature none = point_feature(13, {10.0, 10.0});
+    none.attributes["height_m"] = 1.0;
+    expect_data_error(none, "noise_sources", "no sound power for the day period");
+
+    Feature text = iso_source();
+    text.id = 14;
+    text.attributes["lw_500"] = std::string("loud");
+    expect_data_error(text, "noise_sources", "attribute 'lw_500' is not a finite number ('loud')");
+
+    Feature polygon = zone(15, 0, 0, 1, 1, 0.0);
+    expect_data_error(polygon, "noise_sources", "point or a line, not a polygon");
+
+    Feature wall = line_feature(16, {{100.0, 240.0}, {265.0, -180.0}});
+    expect_data_error(wall, "barriers", "barriers feature 16 (test): attribute 'height_m'");
+    wall.attributes["height_m"] = -1.0;
+    expect_data_error(wall, "barriers", "height_m must be > 0");
+
+    Feature bad_zone = zone(17, 0, 0, 10, 10, 1.5);
+    expect_data_error(bad_zone, "ground_g", "ground_g feature 17 (test): g must lie in 0..1");
+}
+
+// On a grid map, a long barrier between a road-like generic line source and the receivers lowers every
+// cell behind it; cells in front are unchanged (paths that do not cross the barrier).
+TEST(NoiseBarriers, LongBarrierLowersEveryCellBehindIt) {
+    const auto grid = test::make_grid(30, 30, 5.0, 0.0, 150.0);
+    LayerStack stack(grid);
+    Feature line = line_feature(1, {{-200.0, 140.0}, {350.0, 140.0}});
+    line.attributes["height_m"] = 0.5;
+    for (const char* band : {"63", "125", "250", "500", "1000", "2000", "4000", "8000"}) {
+        line.attributes[std::string("lw_") + band] = 80.0;
+    }
+    stack.set_features("noise_sources", features("noise_sources", {line}));
+    stack.set_raster(std::string(layer::dem), std::make_shared<const Raster>(test::constant_raster(grid, 0.0f)));
+    stack.set_raster(std::string(layer::building_height), std::make_shared<const Raster>(test::constant_raster(grid, 0.0f)));
+    const auto m = builtin_registry().get("noise.cnossos").configure({
+        {"sources", RawValue{std::string("noise_sources"), ""}},
+        {"barriers", RawValue{std::string("yes"), ""}},
+        {"max_distance_m", RawValue{300.0, ""}},
+    });
+    const auto free = run_indicator(*m, stack, {2, 16, {}});
+    Feature wall = line_feature(1, {{-300.0, 130.0}, {450.0, 130.0}});
+    wall.attributes["height_m"] = 4.0;
+    stack.set_features("barriers", features("barriers", {wall}));
+    const auto screened = run_indicator(*m, stack, {2, 16, {}});
+    const auto tiled_other = run_indicator(*m, stack, {1, 7, {}});
+    for (std::int64_t row = 0; row < grid.rows; ++row) {
+        for (std::int64_t col = 0; col < grid.cols; ++col) {
+            const double before = free[0].at(col, row), after = screened[0].at(col, row);
+            ASSERT_FALSE(std::isnan(before));
+            EXPECT_EQ(after, tiled_other[0].at(col, row));  // bitwise for any tile size and thread count
+            if (grid.cell_center_y(row) < 125.0) {
+                EXPECT_LT(after, before - 3.0) << col << "," << row;  // behind the wall (y < 130), >= 5 m away
+            }
+            if (grid.cell_center_y(row) > 130.0) EXPECT_EQ(after, before) << col << "," << row;
+        }
+    }
+}
+
+// Without ground zones, a point receiver at a cell centre at the grid height equals the map's cell.
+TEST(NoisePointReceivers, PointAtCellCentreEqualsTheMap) {
+    const auto grid = test::make_grid(20, 20, 5.0, 0.0, 100.0);
+    LayerStack stack(grid);
+    Feature line = line_feature(1, {{-50.0, 52.0}, {150.0, 47.0}});
+    line.attributes["height_m"] = 0.5;
+    for (const char* band : {"63", "125", "250", "500", "1000", "2000", "4000", "8000"}) {
+        line.attributes[std::string("lw_") + band] = 80.0;
+    }
+    stack.set_features("noise_sources", features("noise_sources", {line}));
+    stack.set_raster(std::string(layer::dem), std::make_shared<const Raster>(test::ramp_raster(grid, 0.0f, 0.1f, 0.05f)));
+    stack.set_raster(std::string(layer::building_height), std::make_shared<const Raster>(test::constant_raster(grid, 0.0f)));
+    const auto m = builtin_registry().get("noise.cnossos").configure({{"sources", RawValue{std::string("noise_sources"), ""}}});
+    const auto map = run_indicator(*m, stack, {2, 8, {}});
+    for (const auto& [col, row] : std::vector<std::pair<int, int>>{{3, 4}, {10, 18}, {19, 0}}) {
+        const Point2 p{grid.cell_center_x(col), grid.cell_center_y(row)};
+        const auto l = noise_point_levels(*m, stack, {p}, {4.0})[0];
+        EXPECT_EQ(static_cast<float>(l.lden_dba), map[0].at(col, row));
+        EXPECT_EQ(static_cast<float>(l.l_dba[2]), map[1].at(col, row));
+    }
+}
+
+}  // namespace
+}  // namespace areatwin::indicators::noise
