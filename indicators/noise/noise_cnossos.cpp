@@ -113,10 +113,12 @@ const IndicatorDescriptor& noise_descriptor() {
 }
 
 
-// A source piece: a straight piece of a road or generic line (a != b, power per metre), or a point source
-// (a == b, power of the point). Receivers split lines into point sources.
+// A source: one polyline part of a road or generic line (power per metre), or a point source. Receivers
+// split lines into point sources by arc length (notes 4.7).
 struct Source {
-    Point2 a, b;
+    Point2 a, b;                                      // a point source: a == b; a line: its first and last vertex
+    std::vector<Point2> vertices;                     // a line: its vertices (no zero-length segments)
+    std::vector<double> arc_m;                        // a line: arc length at each vertex from the first
     bool point = false;
     bool road = true;                                 // road (G_s = source_ground_g) or noise_sources feature
     std::int64_t feature_id = 0;
@@ -212,6 +214,44 @@ bool boxes_overlap(const Box2& a, const Box2& b) {
     return a.min_x <= b.max_x && b.min_x <= a.max_x && a.min_y <= b.max_y && b.min_y <= a.max_y;
 }
 
+// Sets a line source's vertices (dropping zero-length segments), arc lengths and box; false when the line
+// has no length.
+bool set_polyline(Source& src, const std::vector<Point2>& line) {
+    src.vertices.clear();
+    src.arc_m.clear();
+    for (const Point2& p : line) {
+        if (!src.vertices.empty() && src.vertices.back().x == p.x && src.vertices.back().y == p.y) continue;
+        const double arc = src.vertices.empty() ? 0.0
+                                                : src.arc_m.back() + std::hypot(p.x - src.vertices.back().x, p.y - src.vertices.back().y);
+        src.vertices.push_back(p);
+        src.arc_m.push_back(arc);
+    }
+    if (src.vertices.size() < 2) return false;
+    src.point = false;
+    src.a = src.vertices.front();
+    src.b = src.vertices.back();
+    src.box = segment_box(src.a, src.a);
+    for (const Point2& p : src.vertices) {
+        src.box.min_x = std::min(src.box.min_x, p.x);
+        src.box.min_y = std::min(src.box.min_y, p.y);
+        src.box.max_x = std::max(src.box.max_x, p.x);
+        src.box.max_y = std::max(src.box.max_y, p.y);
+    }
+    return true;
+}
+
+// The point at arc length `arc` along a line source.
+Point2 point_at_arc(const Source& src, double arc) {
+    const auto it = std::upper_bound(src.arc_m.begin(), src.arc_m.end(), arc);
+    std::size_t j = static_cast<std::size_t>(std::distance(src.arc_m.begin(), it));
+    j = std::clamp<std::size_t>(j, 1, src.vertices.size() - 1);
+    const double a0 = src.arc_m[j - 1], a1 = src.arc_m[j];
+    const double w = a1 > a0 ? std::clamp((arc - a0) / (a1 - a0), 0.0, 1.0) : 0.0;
+    const Point2& p = src.vertices[j - 1];
+    const Point2& q = src.vertices[j];
+    return {p.x + w * (q.x - p.x), p.y + w * (q.y - p.y)};
+}
+
 // Parameters t (along p->q) and u (along a->b) of the intersection of two segments in plan; false when
 // parallel.
 bool segment_intersection(const Point2& p, const Point2& q, const Point2& a, const Point2& b, double& t, double& u) {
@@ -292,21 +332,16 @@ std::vector<Source> road_sources(const FeatureSet& roads, const Settings& s) {
         }
         if (!any) continue;
         for (const auto& line : f.geometry.lines) {
-            for (std::size_t k = 0; k + 1 < line.size(); ++k) {
-                Source rl;
-                rl.a = line[k];
-                rl.b = line[k + 1];
-                if (!(std::hypot(rl.b.x - rl.a.x, rl.b.y - rl.a.y) > 0.0)) continue;
-                rl.feature_id = f.id;
-                rl.box = segment_box(rl.a, rl.b);
-                for (std::size_t p = 0; p < kPeriods; ++p) {
-                    for (std::size_t i = 0; i < kBandCount; ++i) {
-                        rl.power_db[p][i] = line_db[p][i];
-                        rl.power[p][i] = std::isfinite(line_db[p][i]) ? std::pow(10.0, line_db[p][i] / 10.0) : 0.0;
-                    }
+            Source rl;
+            if (!set_polyline(rl, line)) continue;
+            rl.feature_id = f.id;
+            for (std::size_t p = 0; p < kPeriods; ++p) {
+                for (std::size_t i = 0; i < kBandCount; ++i) {
+                    rl.power_db[p][i] = line_db[p][i];
+                    rl.power[p][i] = std::isfinite(line_db[p][i]) ? std::pow(10.0, line_db[p][i] / 10.0) : 0.0;
                 }
-                out.push_back(rl);
             }
+            out.push_back(std::move(rl));
         }
     }
     return out;
@@ -411,14 +446,7 @@ std::vector<Source> generic_sources(const FeatureSet& features) {
             continue;
         }
         for (const auto& line : f.geometry.lines) {
-            for (std::size_t j = 0; j + 1 < line.size(); ++j) {
-                s.a = line[j];
-                s.b = line[j + 1];
-                if (!(std::hypot(s.b.x - s.a.x, s.b.y - s.a.y) > 0.0)) continue;
-                s.point = false;
-                s.box = segment_box(s.a, s.b);
-                out.push_back(s);
-            }
+            if (set_polyline(s, line)) out.push_back(s);
         }
     }
     return out;
@@ -640,6 +668,18 @@ PathProfile cut_profile(const PathContext& ctx, const SourcePoint& sp, double xr
     }
     const double z_r_ground = std::isnan(z_receiver_ground) ? z_last : z_receiver_ground;
     profile.terrain.push_back({length, z_r_ground});
+    // Interior vertices inside a run of equal altitudes add nothing to the piecewise-linear terrain (mean plane,
+    // hull): drop them, keeping the ends of each run.
+    {
+        auto& tr = profile.terrain;
+        std::size_t w = 1;
+        for (std::size_t k = 1; k + 1 < tr.size(); ++k) {
+            if (tr[k].z_m == tr[w - 1].z_m && tr[k].z_m == tr[k + 1].z_m) continue;
+            tr[w++] = tr[k];
+        }
+        if (tr.size() > 1) tr[w++] = tr.back();
+        tr.resize(w);
+    }
 
     if (!ctx.barriers.empty()) {
         const Point2 s{xs, ys}, r{xr, yr};
@@ -1044,34 +1084,36 @@ private:
         return l;
     }
 
-    // Point sources of one source piece for a receiver at (xr, yr): a line piece is halved until each part
+    // Point sources of one source for a receiver at (xr, yr): a line is halved by arc length until each part
     // is shorter than spacing_ratio times its distance to the receiver (at least min_spacing_m), in line
-    // order; a point source is itself.
+    // order, each part a point at its middle arc length; a point source is itself.
     void split_source(const Source& src, double xr, double yr, std::vector<SourcePoint>& points) const {
         if (src.point) {
             points.push_back({src.a.x, src.a.y, 1.0, &src});
             return;
         }
+        // Arc-length intervals: the part [s0, s1] is represented by the point at its middle arc length.
         struct Part {
-            Point2 a, b;
+            double s0, s1;
         };
         thread_local std::vector<Part> stack;
         stack.clear();
-        stack.push_back({src.a, src.b});
+        stack.push_back({0.0, src.arc_m.back()});
         while (!stack.empty()) {
             const Part part = stack.back();
             stack.pop_back();
-            const double len = std::hypot(part.b.x - part.a.x, part.b.y - part.a.y);
-            const Point2 mid{0.5 * (part.a.x + part.b.x), 0.5 * (part.a.y + part.b.y)};
+            const double len = part.s1 - part.s0;
+            const double s_mid = 0.5 * (part.s0 + part.s1);
+            const Point2 mid = point_at_arc(src, s_mid);
             const double d = std::hypot(mid.x - xr, mid.y - yr);
-            // A part wholly beyond reach is dropped without splitting it further.
+            // A part wholly beyond reach (every point within len/2 of the middle) is dropped unsplit.
             if (d - 0.5 * len > s_.max_distance_m) continue;
             if (len <= std::max(s_.min_spacing_m, s_.spacing_ratio * d)) {
                 points.push_back({mid.x, mid.y, len, &src});
                 continue;
             }
-            stack.push_back({mid, part.b});  // second half below the first: popped after it
-            stack.push_back({part.a, mid});
+            stack.push_back({s_mid, part.s1});  // second half below the first: popped after it
+            stack.push_back({part.s0, s_mid});
         }
     }
 
