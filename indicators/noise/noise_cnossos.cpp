@@ -20,6 +20,7 @@
 #include "areatwin/engine/roles.hpp"
 #include "noise/cnossos_emission.hpp"
 #include "noise/cnossos_path.hpp"
+#include "noise/cnossos_reflection.hpp"
 
 namespace areatwin::indicators::noise {
 
@@ -104,6 +105,15 @@ const IndicatorDescriptor& noise_descriptor() {
             {"barriers", ParameterSpec::Kind::Choice, "",
              "read the 'barriers' role (lines with height_m; their tops diffract every path crossing them): 'yes' or "
              "'no' (default)", {}, {"no"}, 0.0, 0.0, {"no", "yes"}},
+            {"reflection_order", ParameterSpec::Kind::Number, "",
+             "order of specular reflections on building facades and barriers (image sources, Annex II 2.5.8; default 1, "
+             "0 = none, at most 4)", {1.0}, {}, 0.0, 4.0, {}},
+            {"reflection_distance_m", ParameterSpec::Kind::Number, "m",
+             "facades and barriers reflect when their extent comes within this distance of the receiver (default 50)",
+             {50.0}, {}, 1.0, 2000.0, {}},
+            {"facade_absorption", ParameterSpec::Kind::Number, "",
+             "absorption coefficient alpha of facades and barriers in every band (default 0.1, NoiseModelling's default; "
+             "notes 8.4)", {0.1}, {}, 0.0, 1.0, {}},
             {"point_receivers", ParameterSpec::Kind::Choice, "",
              "also compute the 'receivers' role points (layer noise_receivers, per-band levels): 'yes' or 'no' (default)",
              {}, {"no"}, 0.0, 0.0, {"no", "yes"}},
@@ -176,6 +186,9 @@ struct Settings {
     bool use_generic;
     bool use_barriers;
     bool point_receivers;
+    std::size_t reflection_order;
+    double reflection_distance_m;
+    double facade_absorption;
 };
 
 // Rasters read along the paths; absent layers mean flat ground at 0 m, no buildings, G = ground_g.
@@ -493,6 +506,7 @@ struct Scene {
     std::shared_ptr<const Raster> dem, building_height, ground_g;
     bool ground_nodata = true;
     GridSpec grid;
+    std::shared_ptr<FacadeIndex> facades;  // building facades and barriers, when reflections are on
 
     [[nodiscard]] GridLayers layers(double default_g) const {
         GridLayers l;
@@ -573,11 +587,18 @@ void append_span(std::vector<GroundSpan>& ground, double x0, double x1, double g
 // each crossed cell, G per crossed cell (0 on buildings) or from the exact zone polygons, roof corners of
 // crossed building cells, and the top of every barrier the segment crosses (exact intersection in plan,
 // top = ground + height_m).
-PathProfile cut_profile(const PathContext& ctx, const SourcePoint& sp, double xr, double yr, double receiver_height_m) {
+// One straight cut from (xs, ys) to (xr, yr) into `profile` (terrain, ground, tops, length_m; x from 0 at
+// the start). Returns the ground altitudes at both ends and G in the first cell.
+struct SegmentEnds {
+    double z_start = 0.0, z_end = 0.0, g_start = 0.0;
+};
+
+SegmentEnds cut_segment(const PathContext& ctx, double xs, double ys, double xr, double yr, PathProfile& profile) {
     const GridLayers& layers = ctx.layers;
     const GridSpec& grid = *layers.grid;
-    const double xs = sp.x, ys = sp.y;
-    PathProfile profile;
+    profile.terrain.clear();
+    profile.ground.clear();
+    profile.tops.clear();
     const double dx = xr - xs, dy = yr - ys;
     const double length = std::hypot(dx, dy);
     profile.length_m = length;
@@ -688,8 +709,10 @@ PathProfile cut_profile(const PathContext& ctx, const SourcePoint& sp, double xr
             if (!boxes_overlap(path_box, b->box)) continue;
             double tb = 0.0, ub = 0.0;
             if (!segment_intersection(s, r, b->a, b->b, tb, ub)) continue;
-            if (!(tb > 0.0 && tb < 1.0 && ub >= 0.0 && ub <= 1.0)) continue;
+            if (!(ub >= 0.0 && ub <= 1.0)) continue;
             const double x = tb * length;
+            // A crossing within 1 mm of an end is the wall a reflected leg starts or ends on, not a screen.
+            if (!(x > 1e-3 && x < length - 1e-3)) continue;
             // Ground under the barrier: the crossed cell's terrain (the profile's value at x).
             double zg = 0.0;
             if (layers.dem) {
@@ -714,15 +737,21 @@ PathProfile cut_profile(const PathContext& ctx, const SourcePoint& sp, double xr
         }
     }
 
-    profile.source_z_m = z_source_ground + sp.src->height_m;
-    profile.receiver_z_m = z_r_ground + receiver_height_m;
+    return {z_source_ground, z_r_ground, layers.g(cells.front().col, cells.front().row)};
+}
+
+PathProfile cut_profile(const PathContext& ctx, const SourcePoint& sp, double xr, double yr, double receiver_height_m) {
+    PathProfile profile;
+    const SegmentEnds ends = cut_segment(ctx, sp.x, sp.y, xr, yr, profile);
+    profile.source_z_m = ends.z_start + sp.src->height_m;
+    profile.receiver_z_m = ends.z_end + receiver_height_m;
     if (sp.src->road) {
         profile.source_g = ctx.source_g;
     } else if (ctx.exact_ground) {
         // ISO/TR 17534-4 convention: the local G under the source (notes 12.1).
-        profile.source_g = ctx.scene->zone_g({xs, ys}).value_or(layers.default_g);
+        profile.source_g = ctx.scene->zone_g({sp.x, sp.y}).value_or(ctx.layers.default_g);
     } else {
-        profile.source_g = layers.g(cells.front().col, cells.front().row);
+        profile.source_g = ends.g_start;
     }
     return profile;
 }
@@ -755,6 +784,11 @@ public:
         s_.use_generic = sources != "roads";
         s_.use_barriers = p.choice("barriers") == "yes";
         s_.point_receivers = p.choice("point_receivers") == "yes";
+        const double order = p.number("reflection_order");
+        if (order != std::floor(order)) throw ConfigError(fmt::format("noise.cnossos: reflection_order must be a whole number, not {}", order));
+        s_.reflection_order = static_cast<std::size_t>(order);
+        s_.facade_absorption = p.number("facade_absorption");
+        s_.reflection_distance_m = p.number("reflection_distance_m");
         if (std::abs(s_.hours[0] + s_.hours[1] + s_.hours[2] - 24.0) > 1e-9) {
             throw ConfigError(fmt::format("noise.cnossos: day_hours + evening_hours + night_hours must be 24, not {}",
                                           s_.hours[0] + s_.hours[1] + s_.hours[2]));
@@ -860,9 +894,10 @@ public:
                                           bands(src.power_db[0]));
             e.terms.push_back(
                 {fmt::format("source_{}", k + 1), c.lden_dba, "dB(A)",
-                 fmt::format("Lden share of {}; bands 63-8000 Hz: d = {:.1f} m; A_div = {:.2f} dB; A_atm {} dB; "
+                 fmt::format("Lden share of {}{}; bands 63-8000 Hz: d = {:.1f} m; A_div = {:.2f} dB; A_atm {} dB; "
                              "A_boundary,H {} dB ({}); A_boundary,F {} dB ({}); A (p = {}) {} dB",
-                             what, t.distance_m, t.a_div_db, bands(t.a_atm_db), bands(t.homogeneous.a_boundary),
+                             what, c.reflections ? fmt::format(", reflected {} time(s) (unfolded path; A includes the facade absorption)", c.reflections) : std::string(),
+                             t.distance_m, t.a_div_db, bands(t.a_atm_db), bands(t.homogeneous.a_boundary),
                              condition_text(t.homogeneous, t.edge_count_h), bands(t.favourable.a_boundary),
                              condition_text(t.favourable, t.edge_count_f), s_.p_favourable, bands(t.attenuation_db))});
         }
@@ -910,6 +945,7 @@ private:
         SourcePoint source;
         PathTerms terms;
         double lden_dba;
+        std::size_t reflections = 0;  // 0: the direct path
     };
 
     static std::string condition_text(const ConditionTerms& c, std::size_t edges) {
@@ -959,6 +995,7 @@ private:
         const std::string dem(layer::dem), bh(layer::building_height);
         if (stack.has_raster(dem)) scene->dem = stack.raster_ptr(dem);
         if (stack.has_raster(bh)) scene->building_height = stack.raster_ptr(bh);
+        if (s_.reflection_order > 0) build_facades(stack, *scene);
         if (s_.ground_from_layer) {
             if (stack.has_raster("ground_g")) {
                 scene->ground_g = stack.raster_ptr("ground_g");
@@ -989,6 +1026,47 @@ private:
             }
         }
         return scene;
+    }
+
+    // Facades for the image sources: every exterior ring edge of every building (foot at the DEM of the
+    // building's centre cell, top = foot + height_m, reflecting outwards) and both sides of every barrier.
+    void build_facades(const LayerStack& stack, Scene& scene) const {
+        auto index = std::make_shared<FacadeIndex>(50.0);
+        Bands alpha{};
+        alpha.fill(s_.facade_absorption);
+        const GridSpec& grid = stack.grid();
+        const auto ground_at = [&](const Point2& p) {
+            if (!scene.dem) return 0.0;
+            const auto c = grid.col_of(p.x), r = grid.row_of(p.y);
+            if (!grid.contains_cell(c, r)) return 0.0;
+            const float z = scene.dem->at(c, r);
+            return std::isnan(z) ? 0.0 : static_cast<double>(z);
+        };
+        if (stack.has_features("buildings")) {
+            std::int64_t owner = 0;
+            for (const Feature& f : stack.features("buildings").features) {
+                ++owner;
+                const auto h = f.number("height_m");
+                if (!h || !(*h > 0.0) || f.geometry.kind != Geometry::Kind::Polygon) continue;
+                const Box2 b = f.geometry.bounds();
+                const double base = ground_at({0.5 * (b.min_x + b.max_x), 0.5 * (b.min_y + b.max_y)});
+                for (const Polygon& poly : f.geometry.polygons) {
+                    if (!poly.rings.empty()) index->add_building(poly.rings[0], base, base + *h, alpha, owner);
+                }
+            }
+        }
+        for (const Barrier& b : scene.barriers) {
+            Facade fa;
+            fa.a = b.a;
+            fa.b = b.b;
+            fa.base_z_m = ground_at({0.5 * (b.a.x + b.b.x), 0.5 * (b.a.y + b.b.y)});
+            fa.top_z_m = fa.base_z_m + b.height_m;
+            fa.absorption = alpha;
+            fa.side = 0;
+            (void)index->add(fa);
+        }
+        index->finish();
+        scene.facades = index;
     }
 
     [[nodiscard]] PathContext path_context(const Scene& scene, const Box2& reach, bool exact) const {
@@ -1032,6 +1110,17 @@ private:
                     double height_m, bool conditions, Energies& en, std::vector<Contribution>* contributions) const {
         const double max_d2 = s_.max_distance_m * s_.max_distance_m;
         thread_local std::vector<SourcePoint> points;
+        // The facades that may reflect towards this receiver: those whose box meets the square of half side
+        // reflection_distance_m around it (a fresh index per receiver, in the global index's order).
+        std::shared_ptr<FacadeIndex> local;
+        if (pc.scene->facades) {
+            thread_local std::vector<std::uint32_t> ids;
+            const double rd = s_.reflection_distance_m;
+            pc.scene->facades->query({xr - rd, yr - rd, xr + rd, yr + rd}, ids);
+            local = std::make_shared<FacadeIndex>(25.0);
+            for (const auto id : ids) (void)local->add(pc.scene->facades->facades()[id]);
+            local->finish();
+        }
         for (const Source* src : sources) {
             points.clear();
             split_source(*src, xr, yr, points);
@@ -1060,6 +1149,57 @@ private:
                     }
                 }
                 if (contributions) contributions->push_back({sp, terms, energy_to_db(den_energy(a_energy))});
+                if (local && !local->facades().empty()) add_reflections(pc, *local, sp, profile, xr, yr, conditions, en, contributions);
+            }
+        }
+    }
+
+    // The image-source paths of one source point (notes 8.4): each reflected path's unfolded profile is cut
+    // leg by leg through the same grid and barriers, evaluated as a direct path, and loses the facade
+    // absorption; a condition in which the ray misses a facade contributes nothing.
+    void add_reflections(const PathContext& pc, const FacadeIndex& facades, const SourcePoint& sp, const PathProfile& direct, double xr, double yr,
+                         bool conditions, Energies& en, std::vector<Contribution>* contributions) const {
+        thread_local ReflectionWorkspace work;
+        thread_local std::vector<ReflectionPath> paths;
+        thread_local PathProfile leg, unfolded;
+        ReflectionOptions opt;
+        opt.max_order = s_.reflection_order;
+        opt.max_path_length_m = s_.max_distance_m;
+        const Point2 s{sp.x, sp.y}, r{xr, yr};
+        find_reflections(facades, s, direct.source_z_m, r, direct.receiver_z_m, opt, work, paths);
+        for (const ReflectionPath& path : paths) {
+            unfold_profile(
+                path, s, direct.source_z_m, r, direct.receiver_z_m, direct.source_g,
+                [&](const LegRequest& req, PathProfile& out) { (void)cut_segment(pc, req.from.x, req.from.y, req.to.x, req.to.y, out); },
+                leg, unfolded);
+            const PathTerms terms = cnossos_path(unfolded, alpha_, s_.p_favourable);
+            const Bands a = reflected_attenuation_db(terms, path, s_.p_favourable);
+            std::array<double, kPeriods> a_energy{};
+            for (std::size_t i = 0; i < kBandCount; ++i) {
+                const double transfer = std::isfinite(a[i]) ? sp.length_m * std::pow(10.0, -a[i] / 10.0) : 0.0;
+                double transfer_h = 0.0, transfer_f = 0.0;
+                if (conditions) {
+                    if (path.valid_homogeneous) {
+                        transfer_h = sp.length_m * std::pow(10.0, -(terms.homogeneous.attenuation_db[i] + path.absorption_db[i]) / 10.0);
+                    }
+                    if (path.valid_favourable) {
+                        transfer_f = sp.length_m * std::pow(10.0, -(terms.favourable.attenuation_db[i] + path.absorption_db[i]) / 10.0);
+                    }
+                }
+                for (std::size_t p = 0; p < kPeriods; ++p) {
+                    const double e = sp.src->power[p][i] * transfer;
+                    en.e[p][i] += e;
+                    a_energy[p] += e * kAWeightEnergy[i];
+                    if (conditions) {
+                        en.e_h[p][i] += sp.src->power[p][i] * transfer_h;
+                        en.e_f[p][i] += sp.src->power[p][i] * transfer_f;
+                    }
+                }
+            }
+            if (contributions) {
+                PathTerms shown = terms;
+                shown.attenuation_db = a;
+                contributions->push_back({sp, shown, energy_to_db(den_energy(a_energy)), path.order});
             }
         }
     }

@@ -18,6 +18,7 @@
 #include "areatwin/engine/executor.hpp"
 #include "areatwin/engine/roles.hpp"
 #include "areatwin/indicators/all.hpp"
+#include "noise/cnossos_path.hpp"
 #include "noise/noise_cnossos.hpp"
 #include "support/synthetic.hpp"
 
@@ -262,6 +263,7 @@ TEST(NoiseBarriers, LongBarrierLowersEveryCellBehindIt) {
         {"sources", RawValue{std::string("noise_sources"), ""}},
         {"barriers", RawValue{std::string("yes"), ""}},
         {"max_distance_m", RawValue{300.0, ""}},
+        {"reflection_order", RawValue{0.0, ""}},  // screening only: the wall's reflection is tested below
     });
     const auto free = run_indicator(*m, stack, {2, 16, {}});
     Feature wall = line_feature(1, {{-300.0, 130.0}, {450.0, 130.0}});
@@ -279,6 +281,51 @@ TEST(NoiseBarriers, LongBarrierLowersEveryCellBehindIt) {
             }
             if (grid.cell_center_y(row) > 130.0) EXPECT_EQ(after, before) << col << "," << row;
         }
+    }
+}
+
+// First-order reflection on a long 10 m wall (a barriers line along y = 0) over hard flat ground: S = (0, 10)
+// 1 m high, R = (50, 10) 4 m high. Image source S' = (0, -10): the reflected path is the direct path of
+// horizontal length |S'R| = sqrt(50^2 + 20^2) over the same ground, less 10 lg(1 - alpha) with alpha = 0.1
+// (Annex II 2.5.8, notes 8.4). Expected per band: L_W + 10 lg(10^(-A(50)/10) + 0.9 x 10^(-A(53.85)/10)) with
+// A from cnossos_path on flat hard profiles; both rays pass the wall between its foot and top.
+TEST(NoiseReflections, ImageSourceOnALongWallAddsTheReflectedPath) {
+    const auto grid = test::make_grid(40, 20, 5.0, -50.0, 60.0);
+    LayerStack stack(grid);
+    Feature src = iso_source();
+    src.geometry.points = {{0.0, 10.0}};
+    stack.set_features("noise_sources", features("noise_sources", {src}));
+    Feature wall = line_feature(3, {{-100.0, 0.0}, {150.0, 0.0}});
+    wall.attributes["height_m"] = 10.0;
+    stack.set_features("barriers", features("barriers", {wall}));
+    const auto configure = [](double order) {
+        return builtin_registry().get("noise.cnossos").configure({
+            {"sources", RawValue{std::string("noise_sources"), ""}},
+            {"barriers", RawValue{std::string("yes"), ""}},
+            {"ground_g", RawValue{0.0, ""}},
+            {"reflection_order", RawValue{order, ""}},
+            {"temperature_c", RawValue{10.0, ""}},
+            {"humidity_pct", RawValue{70.0, ""}},
+        });
+    };
+    const auto with = noise_point_levels(*configure(1.0), stack, {{50.0, 10.0}}, {4.0})[0];
+    const auto without = noise_point_levels(*configure(0.0), stack, {{50.0, 10.0}}, {4.0})[0];
+    const auto alpha = atmospheric_absorption_db_per_km({10.0, 70.0, 101.325});
+    const auto flat = [&](double length) {
+        PathProfile p;
+        p.length_m = length;
+        p.source_z_m = 1.0;
+        p.receiver_z_m = 4.0;
+        p.terrain = {{0.0, 0.0}, {length, 0.0}};
+        p.ground = {{0.0, length, 0.0}};
+        return cnossos_path(p, alpha, 0.5);
+    };
+    const auto direct = flat(50.0);
+    const auto image = flat(std::hypot(50.0, 20.0));
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        EXPECT_NEAR(without.l_db[0][i], 93.0 - direct.attenuation_db[i], 1e-9);
+        const double e = std::pow(10.0, -direct.attenuation_db[i] / 10.0) + 0.9 * std::pow(10.0, -image.attenuation_db[i] / 10.0);
+        EXPECT_NEAR(with.l_db[0][i], 93.0 + 10.0 * std::log10(e), 1e-6) << kNominalHz[i] << " Hz";
     }
 }
 
