@@ -16,6 +16,7 @@
 #include <fmt/ranges.h>
 
 #include "areatwin/engine/errors.hpp"
+#include "areatwin/engine/executor.hpp"
 #include "areatwin/engine/rasterize.hpp"
 #include "areatwin/engine/roles.hpp"
 #include "noise/cnossos_emission.hpp"
@@ -114,6 +115,16 @@ const IndicatorDescriptor& noise_descriptor() {
             {"facade_absorption", ParameterSpec::Kind::Number, "",
              "absorption coefficient alpha of facades and barriers in every band (default 0.1, NoiseModelling's default; "
              "notes 8.4)", {0.1}, {}, 0.0, 1.0, {}},
+            {"facade_receivers", ParameterSpec::Kind::Choice, "",
+             "generate facade receivers 2 m in front of every building facade (layer noise_facades, weighted by the "
+             "building's dwellings): 'no' (default), '4m' (one row at 4 m) or 'floors' (one per floor)", {}, {"no"}, 0.0,
+             0.0, {"no", "4m", "floors"}},
+            {"facade_spacing_m", ParameterSpec::Kind::Number, "m",
+             "distance between facade receivers along a facade (default 10; a shorter facade gets one at its middle)",
+             {10.0}, {}, 1.0, 100.0, {}},
+            {"floor_height_m", ParameterSpec::Kind::Number, "m",
+             "storey height for facade_receivers 'floors': receivers at (k + 0.5) x floor_height_m below the roof (default 3)",
+             {3.0}, {}, 2.0, 10.0, {}},
             {"point_receivers", ParameterSpec::Kind::Choice, "",
              "also compute the 'receivers' role points (layer noise_receivers, per-band levels): 'yes' or 'no' (default)",
              {}, {"no"}, 0.0, 0.0, {"no", "yes"}},
@@ -187,6 +198,9 @@ struct Settings {
     bool use_barriers;
     bool point_receivers;
     std::size_t reflection_order;
+    std::string facade_receivers;
+    double facade_spacing_m;
+    double floor_height_m;
     double reflection_distance_m;
     double facade_absorption;
 };
@@ -683,8 +697,15 @@ SegmentEnds cut_segment(const PathContext& ctx, double xs, double ys, double xr,
             append_span(profile.ground, x0, x1, layers.g(c.col, c.row));
         }
         if (obstacle) {
-            profile.tops.push_back({x0, z + h});
-            profile.tops.push_back({x1, z + h});
+            // A run of crossed cells with one roof altitude is one flat top: its two ends are the candidate
+            // edges (the corners in between lie on the segment joining them).
+            auto& tops = profile.tops;
+            if (tops.size() >= 2 && tops.back().z_m == z + h && tops.back().x_m == x0 && tops[tops.size() - 2].z_m == z + h) {
+                tops.back().x_m = x1;
+            } else {
+                tops.push_back({x0, z + h});
+                tops.push_back({x1, z + h});
+            }
         }
     }
     const double z_r_ground = std::isnan(z_receiver_ground) ? z_last : z_receiver_ground;
@@ -756,6 +777,23 @@ PathProfile cut_profile(const PathContext& ctx, const SourcePoint& sp, double xr
     return profile;
 }
 
+// 5 dB classes in the DIN 45682 noise-map colours (the palette of io/src/styles.cpp): below 40, 40-45, ...,
+// from 80 dB up.
+std::vector<StyleClass> noise_classes() {
+    static const char* colours[] = {"#a0babf", "#b8d6d1", "#cee4cc", "#e2f2bf", "#f3c683",
+                                    "#e87e4d", "#cd463e", "#a11a4d", "#75085c", "#430a4a"};
+    std::vector<StyleClass> out;
+    for (int k = 0; k < 10; ++k) {
+        const int lower = 35 + 5 * k;
+        const std::string label = k == 0 ? "< 40 dB" : (k == 9 ? ">= 80 dB" : fmt::format("{}-{} dB", lower, lower + 5));
+        out.push_back({static_cast<double>(lower), colours[k], label});
+    }
+    return out;
+}
+
+const std::vector<double> kLdenThresholds{55, 60, 65, 70, 75};    // EU reporting (END Annex VI), 5 dB classes
+const std::vector<double> kLnightThresholds{50, 55, 60, 65, 70};
+
 // Per-period, per-band energies at one receiver: long-term, homogeneous and favourable.
 struct Energies {
     std::array<Bands, kPeriods> e{}, e_h{}, e_f{};
@@ -789,6 +827,9 @@ public:
         s_.reflection_order = static_cast<std::size_t>(order);
         s_.facade_absorption = p.number("facade_absorption");
         s_.reflection_distance_m = p.number("reflection_distance_m");
+        s_.facade_receivers = p.choice("facade_receivers");
+        s_.facade_spacing_m = p.number("facade_spacing_m");
+        s_.floor_height_m = p.number("floor_height_m");
         if (std::abs(s_.hours[0] + s_.hours[1] + s_.hours[2] - 24.0) > 1e-9) {
             throw ConfigError(fmt::format("noise.cnossos: day_hours + evening_hours + night_hours must be 24, not {}",
                                           s_.hours[0] + s_.hours[1] + s_.hours[2]));
@@ -813,17 +854,168 @@ public:
 
     [[nodiscard]] std::vector<OutputSpec> outputs() const override {
         std::vector<OutputSpec> out{
-            {"noise_lden", "dB(A)", "Lden (CNOSSOS-EU), receivers at grid height", {55, 60, 65, 70, 75},
-             "noise", 40.0, 80.0},
-            {"noise_lnight", "dB(A)", "Lnight (CNOSSOS-EU), receivers at grid height", {50, 55, 60, 65, 70},
-             "noise", 30.0, 70.0},
+            {"noise_lden", "dB(A)", "Lden (CNOSSOS-EU), receivers at grid height", kLdenThresholds, "noise", 40.0, 80.0,
+             noise_classes()},
+            {"noise_lnight", "dB(A)", "Lnight (CNOSSOS-EU), receivers at grid height", kLnightThresholds, "noise", 30.0,
+             70.0, noise_classes()},
         };
         if (s_.all_periods) {
-            out.push_back({"noise_lday", "dB(A)", "Lday (CNOSSOS-EU)", {55, 60, 65, 70, 75}, "noise", 40.0, 80.0});
-            out.push_back({"noise_levening", "dB(A)", "Levening (CNOSSOS-EU)", {50, 55, 60, 65, 70}, "noise",
-                           35.0, 75.0});
+            out.push_back({"noise_lday", "dB(A)", "Lday (CNOSSOS-EU)", kLdenThresholds, "noise", 40.0, 80.0, noise_classes()});
+            out.push_back({"noise_levening", "dB(A)", "Levening (CNOSSOS-EU)", kLnightThresholds, "noise", 35.0, 75.0,
+                           noise_classes()});
         }
         return out;
+    }
+
+    [[nodiscard]] std::vector<PointLayer> compute_points(const LayerStack& stack, int threads) const override {
+        std::vector<PointLayer> layers;
+        if (s_.facade_receivers != "no") layers.push_back(facade_layer(stack, threads));
+        if (!s_.point_receivers) return layers;
+        const auto rs = receivers(stack);
+        std::vector<Point2> pts;
+        std::vector<double> heights;
+        for (const auto& r : rs) {
+            pts.push_back(r.p);
+            heights.push_back(r.height_m);
+        }
+        const auto levels = points(stack, pts, heights, threads);
+        PointLayer layer;
+        layer.name = "noise_receivers";
+        layer.description = "CNOSSOS-EU levels at the receivers role points (exact ground zones and barriers), per period "
+                            "and octave band; L_H / L_F: homogeneous / favourable conditions only";
+        layer.points = pts;
+        PointColumn name{"name", "", "receiver name", true, {}, {}, {}};
+        PointColumn height{"height_m", "m", "receiver height above ground", false, heights, {}, {}};
+        for (const auto& r : rs) name.texts.push_back(r.name);
+        layer.columns.push_back(std::move(name));
+        layer.columns.push_back(std::move(height));
+        const auto column = [&](std::string col, std::string unit, std::string description, auto value,
+                                std::vector<double> thresholds = {}) {
+            PointColumn c{std::move(col), std::move(unit), std::move(description), false, {}, {}, std::move(thresholds)};
+            for (const auto& l : levels) c.values.push_back(value(l));
+            layer.columns.push_back(std::move(c));
+        };
+        const auto& periods = traffic_periods();
+        column("lden_dba", "dB(A)", "Lden", [](const PointLevels& l) { return l.lden_dba; }, kLdenThresholds);
+        for (std::size_t p = 0; p < kPeriods; ++p) {
+            column(fmt::format("l{}_dba", periods[p]), "dB(A)", fmt::format("L{}", periods[p]),
+                   [p](const PointLevels& l) { return l.l_dba[p]; },
+                   p == 2 ? kLnightThresholds : std::vector<double>{});
+        }
+        column("lh_day_dba", "dB(A)", "Lday under homogeneous conditions only", [](const PointLevels& l) { return l.l_h_dba[0]; });
+        column("lf_day_dba", "dB(A)", "Lday under favourable conditions only", [](const PointLevels& l) { return l.l_f_dba[0]; });
+        for (std::size_t p = 0; p < kPeriods; ++p) {
+            for (std::size_t i = 0; i < kBandCount; ++i) {
+                column(fmt::format("l_{}_{}_db", periods[p], band_label(i)), "dB",
+                       fmt::format("long-term level, {} period, {} Hz octave band", periods[p], band_label(i)),
+                       [p, i](const PointLevels& l) { return l.l_db[p][i]; });
+            }
+        }
+        for (std::size_t i = 0; i < kBandCount; ++i) {
+            column(fmt::format("lh_day_{}_db", band_label(i)), "dB", fmt::format("L_H, day period, {} Hz", band_label(i)),
+                   [i](const PointLevels& l) { return l.l_h_db[0][i]; });
+            column(fmt::format("lf_day_{}_db", band_label(i)), "dB", fmt::format("L_F, day period, {} Hz", band_label(i)),
+                   [i](const PointLevels& l) { return l.l_f_db[0][i]; });
+        }
+        layer.style_column = "lden_dba";
+        layer.style = "noise";
+        layer.style_min = 40.0;
+        layer.style_max = 80.0;
+        layer.classes = noise_classes();
+        layers.push_back(std::move(layer));
+        return layers;
+    }
+
+    // Facade receivers (notes 11): along every exterior ring edge of every building with height_m, one point
+    // per facade_spacing_m (at the middles of equal pieces), 2 m in front of the facade, at 4 m or at every
+    // floor below the roof; points inside another building are dropped. The building's dwellings are spread
+    // equally over its points as weights. The receiver's own facade does not reflect (incident sound).
+    [[nodiscard]] PointLayer facade_layer(const LayerStack& stack, int threads) const {
+        struct FacadePoint {
+            Point2 p;
+            double height_m;
+            std::int64_t building;
+            double weight;
+        };
+        std::vector<FacadePoint> fps;
+        if (stack.has_features("buildings")) {
+            const auto& bs = stack.features("buildings").features;
+            std::vector<Box2> boxes;
+            for (const auto& b : bs) boxes.push_back(b.geometry.bounds());
+            for (std::size_t k = 0; k < bs.size(); ++k) {
+                const Feature& b = bs[k];
+                const auto h = b.number("height_m");
+                if (!h || !(*h > 0.0) || b.geometry.kind != Geometry::Kind::Polygon) continue;
+                std::vector<double> heights;
+                if (s_.facade_receivers == "4m") {
+                    heights.push_back(4.0);
+                } else {
+                    for (int f = 0; (f + 0.5) * s_.floor_height_m < *h; ++f) heights.push_back((f + 0.5) * s_.floor_height_m);
+                }
+                const std::size_t first = fps.size();
+                for (const Polygon& poly : b.geometry.polygons) {
+                    if (poly.rings.empty()) continue;
+                    const Ring& ring = poly.rings[0];
+                    double area2 = 0.0;
+                    for (std::size_t j = 0; j + 1 < ring.size(); ++j) area2 += ring[j].x * ring[j + 1].y - ring[j + 1].x * ring[j].y;
+                    const double out_sign = area2 > 0.0 ? 1.0 : -1.0;  // counter-clockwise: outside is to the right
+                    for (std::size_t j = 0; j + 1 < ring.size(); ++j) {
+                        const Point2 a = ring[j], c = ring[j + 1];
+                        const double len = std::hypot(c.x - a.x, c.y - a.y);
+                        if (!(len > 0.0)) continue;
+                        const double nx = out_sign * (c.y - a.y) / len, ny = -out_sign * (c.x - a.x) / len;
+                        const auto n = std::max<std::int64_t>(1, std::llround(len / s_.facade_spacing_m));
+                        for (std::int64_t q = 0; q < n; ++q) {
+                            const double t = (static_cast<double>(q) + 0.5) / static_cast<double>(n);
+                            const Point2 p{a.x + t * (c.x - a.x) + 2.0 * nx, a.y + t * (c.y - a.y) + 2.0 * ny};
+                            bool inside = false;
+                            for (std::size_t o = 0; o < bs.size() && !inside; ++o) {
+                                const Box2& bb = boxes[o];
+                                inside = p.x >= bb.min_x && p.x <= bb.max_x && p.y >= bb.min_y && p.y <= bb.max_y &&
+                                         bs[o].geometry.kind == Geometry::Kind::Polygon && bs[o].geometry.contains(p);
+                            }
+                            if (inside) continue;
+                            for (double z : heights) fps.push_back({p, z, b.id, 0.0});
+                        }
+                    }
+                }
+                const double dwellings = b.number_or("dwellings", 0.0);
+                const std::size_t count = fps.size() - first;
+                for (std::size_t q = first; q < fps.size(); ++q) fps[q].weight = dwellings / static_cast<double>(count);
+            }
+        }
+        std::vector<Point2> pts;
+        std::vector<double> heights;
+        for (const auto& f : fps) {
+            pts.push_back(f.p);
+            heights.push_back(f.height_m);
+        }
+        const auto levels = points(stack, pts, heights, threads, 2.5);
+        PointLayer layer;
+        layer.name = "noise_facades";
+        layer.description = "CNOSSOS-EU levels at generated facade receivers, 2 m in front of the facades, incident sound";
+        layer.points = pts;
+        PointColumn building{"building_fid", "", "FID of the building", false, {}, {}, {}};
+        for (const auto& f : fps) building.values.push_back(static_cast<double>(f.building));
+        layer.columns.push_back(std::move(building));
+        layer.columns.push_back({"height_m", "m", "receiver height above ground", false, heights, {}, {}});
+        const auto column = [&](std::string name, std::string description, auto value, std::vector<double> thresholds) {
+            PointColumn c{std::move(name), "dB(A)", std::move(description), false, {}, {}, std::move(thresholds)};
+            for (const auto& l : levels) c.values.push_back(value(l));
+            layer.columns.push_back(std::move(c));
+        };
+        column("lden_dba", "Lden at the facade", [](const PointLevels& l) { return l.lden_dba; }, kLdenThresholds);
+        column("lnight_dba", "Lnight at the facade", [](const PointLevels& l) { return l.l_dba[2]; }, kLnightThresholds);
+        column("lday_dba", "Lday at the facade", [](const PointLevels& l) { return l.l_dba[0]; }, {});
+        column("levening_dba", "Levening at the facade", [](const PointLevels& l) { return l.l_dba[1]; }, {});
+        for (const auto& f : fps) layer.residents.push_back(f.weight);
+        layer.weight_name = "dwellings";
+        layer.style_column = "lden_dba";
+        layer.style = "noise";
+        layer.style_min = 40.0;
+        layer.style_max = 80.0;
+        layer.classes = noise_classes();
+        return layer;
     }
 
     void compute(const TileContext& ctx, TileOutputs& out) const override {
@@ -916,22 +1108,24 @@ public:
 
     // Point receivers with exact vector geometry (ground zones, barriers); every source, no preselection.
     std::vector<PointLevels> points(const LayerStack& stack, const std::vector<Point2>& pts,
-                                    const std::vector<double>& heights) const {
+                                    const std::vector<double>& heights, int threads = 1,
+                                    double min_wall_distance_m = 0.0) const {
         const auto scene = scene_of(stack);
         std::vector<const Source*> all;
         for (const auto& src : scene->sources) all.push_back(&src);
         std::vector<PointLevels> out(pts.size());
         const GridSpec& grid = stack.grid();
-        for (std::size_t k = 0; k < pts.size(); ++k) {
+        // Each point on its own: the result does not depend on the thread count.
+        parallel_for_each(pts.size(), threads, [&](std::size_t k) {
             const Box2 reach{pts[k].x - s_.max_distance_m, pts[k].y - s_.max_distance_m, pts[k].x + s_.max_distance_m,
                              pts[k].y + s_.max_distance_m};
             const PathContext pc = path_context(*scene, reach, !scene->zones.empty());
             Energies en;
             if (grid.contains_cell(grid.col_of(pts[k].x), grid.row_of(pts[k].y))) {
-                accumulate(pc, all, pts[k].x, pts[k].y, heights[k], true, en, nullptr);
+                accumulate(pc, all, pts[k].x, pts[k].y, heights[k], true, en, nullptr, min_wall_distance_m);
             }
             out[k] = point_levels_of(en);
-        }
+        });
         return out;
     }
 
@@ -1107,7 +1301,8 @@ private:
 
     // Adds every source point within reach of the receiver at (xr, yr), height_m above its ground.
     void accumulate(const PathContext& pc, const std::vector<const Source*>& sources, double xr, double yr,
-                    double height_m, bool conditions, Energies& en, std::vector<Contribution>* contributions) const {
+                    double height_m, bool conditions, Energies& en, std::vector<Contribution>* contributions,
+                    double min_wall_distance_m = 0.0) const {
         const double max_d2 = s_.max_distance_m * s_.max_distance_m;
         thread_local std::vector<SourcePoint> points;
         // The facades that may reflect towards this receiver: those whose box meets the square of half side
@@ -1149,7 +1344,9 @@ private:
                     }
                 }
                 if (contributions) contributions->push_back({sp, terms, energy_to_db(den_energy(a_energy))});
-                if (local && !local->facades().empty()) add_reflections(pc, *local, sp, profile, xr, yr, conditions, en, contributions);
+                if (local && !local->facades().empty()) {
+                    add_reflections(pc, *local, sp, profile, xr, yr, conditions, min_wall_distance_m, en, contributions);
+                }
             }
         }
     }
@@ -1157,14 +1354,16 @@ private:
     // The image-source paths of one source point (notes 8.4): each reflected path's unfolded profile is cut
     // leg by leg through the same grid and barriers, evaluated as a direct path, and loses the facade
     // absorption; a condition in which the ray misses a facade contributes nothing.
-    void add_reflections(const PathContext& pc, const FacadeIndex& facades, const SourcePoint& sp, const PathProfile& direct, double xr, double yr,
-                         bool conditions, Energies& en, std::vector<Contribution>* contributions) const {
+    void add_reflections(const PathContext& pc, const FacadeIndex& facades, const SourcePoint& sp, const PathProfile& direct,
+                         double xr, double yr, bool conditions, double min_wall_distance_m, Energies& en,
+                         std::vector<Contribution>* contributions) const {
         thread_local ReflectionWorkspace work;
         thread_local std::vector<ReflectionPath> paths;
         thread_local PathProfile leg, unfolded;
         ReflectionOptions opt;
         opt.max_order = s_.reflection_order;
         opt.max_path_length_m = s_.max_distance_m;
+        opt.min_receiver_wall_distance_m = min_wall_distance_m;
         const Point2 s{sp.x, sp.y}, r{xr, yr};
         find_reflections(facades, s, direct.source_z_m, r, direct.receiver_z_m, opt, work, paths);
         for (const ReflectionPath& path : paths) {

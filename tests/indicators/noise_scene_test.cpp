@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -163,6 +164,98 @@ TEST(NoiseIsoScene, Tc07LongThinBarrier) {
                 {{32.54, 31.32, 29.60, 27.37, 22.22, 20.76, 13.44, -5.81},
                  {32.85, 31.83, 30.35, 28.36, 25.78, 22.06, 14.81, -4.41},
                  {32.70, 31.58, 29.99, 27.89, 24.36, 21.46, 14.18, -5.05}});
+}
+
+// The receivers role through compute_points: the noise_receivers layer carries the TC07 levels per band
+// (section 12.4, L at 1000 Hz 24.36 dB, L_H 22.22, L_F 25.78), the receiver's name, EU thresholds on Lden and
+// Lnight and the DIN 45682 classes.
+TEST(NoisePointReceivers, ComputePointsWritesTheReceiverLayer) {
+    Feature wall = line_feature(7, {{100.0, 240.0}, {265.0, -180.0}});
+    wall.attributes["height_m"] = 6.0;
+    const auto stack = iso_stack(
+        {zone(1, 0, -250, 50, 250, 0.9), zone(2, 50, -250, 150, 250, 0.5), zone(3, 150, -250, 225, 250, 0.2)}, {wall});
+    const auto layers = iso_model()->compute_points(stack, 2);
+    ASSERT_EQ(layers.size(), 1u);
+    const auto& l = layers[0];
+    EXPECT_EQ(l.name, "noise_receivers");
+    ASSERT_EQ(l.points.size(), 1u);
+    EXPECT_EQ(l.points[0].x, 200.0);
+    const auto col = [&](const std::string& name) -> const PointColumn& {
+        for (const auto& c : l.columns) {
+            if (c.name == name) return c;
+        }
+        throw std::runtime_error("no column " + name);
+    };
+    EXPECT_EQ(col("name").texts.at(0), "R");
+    EXPECT_NEAR(col("l_day_1000_db").values.at(0), 24.36, kTolDb);
+    EXPECT_NEAR(col("l_night_8000_db").values.at(0), -5.05, kTolDb);
+    EXPECT_NEAR(col("lh_day_1000_db").values.at(0), 22.22, kTolDb);
+    EXPECT_NEAR(col("lf_day_1000_db").values.at(0), 25.78, kTolDb);
+    EXPECT_EQ(col("lden_dba").thresholds, (std::vector<double>{55, 60, 65, 70, 75}));
+    EXPECT_EQ(col("lnight_dba").thresholds, (std::vector<double>{50, 55, 60, 65, 70}));
+    // Same source power in every period: Lden = Lday + 10 lg((12 + 4 x 10^0.5 + 8 x 10)/24) (section 10).
+    EXPECT_NEAR(col("lden_dba").values.at(0) - col("lday_dba").values.at(0),
+                10.0 * std::log10((12.0 + 4.0 * std::sqrt(10.0) + 80.0) / 24.0), 1e-9);
+    EXPECT_EQ(l.style_column, "lden_dba");
+    ASSERT_EQ(l.classes.size(), 10u);
+    EXPECT_EQ(l.classes[4].lower, 55.0);
+    EXPECT_EQ(l.classes[4].colour, "#f3c683");
+}
+
+// Facade receivers at 4 m, every 10 m: a 20 m x 10 m building gets 2 points on each long facade and 1 on each
+// short one, 2 m in front of the facade middles of equal pieces; its 12 dwellings are spread as 2 per point. The
+// facade facing a line source south of the building is louder than the screened north facade.
+TEST(NoiseFacades, FacadeReceiversCarryTheDwellingsAndSeeScreening) {
+    const auto grid = test::make_grid(40, 40, 5.0, 0.0, 200.0);
+    LayerStack stack(grid);
+    Feature line = line_feature(1, {{-100.0, 60.0}, {300.0, 60.0}});
+    line.attributes["height_m"] = 0.5;
+    for (const char* band : {"63", "125", "250", "500", "1000", "2000", "4000", "8000"}) {
+        line.attributes[std::string("lw_") + band] = 80.0;
+    }
+    stack.set_features("noise_sources", features("noise_sources", {line}));
+    Feature b = zone(5, 90, 100, 110, 110, 0.0);  // counter-clockwise ring
+    b.attributes.clear();
+    b.attributes["height_m"] = 9.0;
+    b.attributes["dwellings"] = 12.0;
+    stack.set_features("buildings", features("buildings", {b}));
+    Raster height(grid.cols, grid.rows, 0.0f);
+    for (std::int64_t r = 0; r < grid.rows; ++r) {
+        for (std::int64_t c = 0; c < grid.cols; ++c) {
+            if (b.geometry.contains({grid.cell_center_x(c), grid.cell_center_y(r)})) height.at(c, r) = 9.0f;
+        }
+    }
+    stack.set_raster(std::string(layer::building_height), std::make_shared<const Raster>(std::move(height)));
+    const auto m = builtin_registry().get("noise.cnossos").configure({
+        {"sources", RawValue{std::string("noise_sources"), ""}},
+        {"facade_receivers", RawValue{std::string("4m"), ""}},
+    });
+    const auto layers = m->compute_points(stack, 2);
+    ASSERT_EQ(layers.size(), 1u);
+    const auto& l = layers[0];
+    EXPECT_EQ(l.name, "noise_facades");
+    ASSERT_EQ(l.points.size(), 6u);
+    ASSERT_EQ(l.residents.size(), 6u);
+    for (double w : l.residents) EXPECT_DOUBLE_EQ(w, 2.0);
+    // South facade y = 100: points at x = 95 and 105, y = 98; north facade y = 110: y = 112.
+    double south = 0.0, north = 0.0;
+    int n_south = 0, n_north = 0;
+    const auto& lden = l.columns[2];
+    ASSERT_EQ(lden.name, "lden_dba");
+    for (std::size_t k = 0; k < l.points.size(); ++k) {
+        if (l.points[k].y == 98.0) {
+            EXPECT_TRUE(l.points[k].x == 95.0 || l.points[k].x == 105.0) << l.points[k].x;
+            south = lden.values[k];
+            ++n_south;
+        }
+        if (l.points[k].y == 112.0) {
+            north = lden.values[k];
+            ++n_north;
+        }
+    }
+    EXPECT_EQ(n_south, 2);
+    EXPECT_EQ(n_north, 2);
+    EXPECT_GT(south, north + 10.0);  // a 9 m building screens the north facade (> 10 dB)
 }
 
 // Per-period sound powers: lw_<period>_<band> take precedence over lw_<band>; a source 10 dB quieter at
