@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "noise/cnossos_emission.hpp"
@@ -43,7 +44,12 @@ struct PathProfile {
 
 // Everything the attenuation of one condition (homogeneous or favourable) is made of, per band.
 struct ConditionTerms {
-    bool diffracted = false;
+    bool diffracted = false;   // A_dif used in at least one band (a hull edge, or the Rayleigh criterion)
+    // Line of sight, but diffraction over the profile point closest to the ray admitted by the Rayleigh
+    // criterion (noise-method.md 8.2) in the bands of diffracted_bands; the other bands use a_ground.
+    bool rayleigh = false;
+    std::uint8_t diffracted_bands = 0;         // bit i set: band i uses A_dif (0xFF for a blocked path)
+    double path_difference_star_m = 0.0;       // delta* (S*, R*), Rayleigh criterion only
     Bands a_ground{};          // S-R ground term, when not diffracted
     double path_difference_m = 0.0;            // delta (S,R), diffracted paths
     double path_difference_source_image_m = 0.0;   // delta (S',R)
@@ -67,8 +73,30 @@ struct PathTerms {
     Bands attenuation_db{};    // long-term: -10 lg(p 10^(-A_F/10) + (1 - p) 10^(-A_H/10))
 };
 
-// The attenuation of one path; p = probability of favourable conditions.
+// Reusable buffers for cnossos_path (one per thread): after the first calls no allocation happens.
+struct PathWorkspace {
+    std::vector<ProfilePoint> candidates, bent, edge_points;
+    std::vector<std::size_t> stack, edges_h, edges_f;
+};
+
+// The attenuation of one path; p = probability of favourable conditions (0..1).
+// Conventions: profile x is the horizontal distance from S along the (unfolded) path, z the absolute
+// altitude in m; terrain covers [0, length_m] in increasing x; ground spans and tops in any order of x
+// (sorted input is faster). Per condition: no hull edge -> A_ground, unless the Rayleigh criterion admits
+// diffraction over the point nearest the ray in some bands; one or more hull edges -> A_dif (8.1-8.5).
+// Attenuations are in dB, positive = weaker; L_path = L_W - attenuation_db.
 PathTerms cnossos_path(const PathProfile& profile, const Bands& alpha_db_per_km, double p_favourable);
+// The same, reusing the caller's buffers and result (the hot-loop form).
+void cnossos_path(const PathProfile& profile, const Bands& alpha_db_per_km, double p_favourable, PathWorkspace& work,
+                  PathTerms& out);
+
+// -10 lg(p 10^(-A_F/10) + (1 - p) 10^(-A_H/10)) (noise-method.md 9).
+double long_term_attenuation_db(double a_h_db, double a_f_db, double p_favourable);
+
+// The S-R ground terms (7.2, 7.3) of a profile, ignoring every obstacle: for lateral paths, whose ground
+// effect is taken on the unfolded lateral profile (8.3).
+void ground_path_terms(const PathProfile& profile, ConditionTerms& homogeneous, ConditionTerms& favourable,
+                       double& g_path, double& g_path_prime);
 
 // Building blocks, exposed for tests.
 struct MeanPlane {

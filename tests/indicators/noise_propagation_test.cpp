@@ -190,5 +190,131 @@ TEST(NoiseAnalytic, PorousGroundLowerBoundIsZero) {
     }
 }
 
+
+// --- Rayleigh criterion and thin barriers (noise-method.md 8.2, 8.3) -------------------------------
+
+// Flat ground z = 0 from 0 to 200 m, G uniform, S at 1 m, R at 4 m, one thin barrier top at x = 100 m.
+PathProfile barrier_profile(double top_z, double g) {
+    PathProfile p;
+    p.length_m = 200.0;
+    p.source_z_m = 1.0;
+    p.receiver_z_m = 4.0;
+    p.source_g = g;
+    p.terrain = {{0.0, 0.0}, {200.0, 0.0}};
+    p.ground = {{0.0, 200.0, g}};
+    p.tops = {{100.0, top_z}};
+    return p;
+}
+
+TEST(NoiseRayleigh, BandsAdmittedByHand) {
+    // Top 0.5 m below the ray (z = 2.5 m at x = 100). Hand computation:
+    // delta = -(|SO| + |OR| - |SR|) = -(hypot(100, 1) + hypot(100, 2) - hypot(200, 3)) = -0.00250 m;
+    // side planes are z = 0, so S* = (0, -1), R* = (200, -4):
+    // delta* = hypot(100, 3) + hypot(100, 6) - hypot(200, 3) = 0.2023 m.
+    // Admitted when delta > -lambda/20 (lambda > 0.050 m: f < 6800 Hz) and delta > lambda/4 - delta*
+    // (lambda < 0.799 m: f > 425 Hz): 500, 1000, 2000, 4000 Hz -> bits 3..6.
+    const double delta = -(std::hypot(100.0, 1.0) + std::hypot(100.0, 2.0) - std::hypot(200.0, 3.0));
+    const double delta_star = std::hypot(100.0, 3.0) + std::hypot(100.0, 6.0) - std::hypot(200.0, 3.0);
+    EXPECT_NEAR(delta, -0.00250, 1e-5);
+    EXPECT_NEAR(delta_star, 0.2023, 1e-4);
+    const auto t = cnossos_path(barrier_profile(2.0, 0.0), iso_alpha(), 0.5);
+    const auto& h = t.homogeneous;
+    EXPECT_EQ(t.edge_count_h, 0u);
+    ASSERT_TRUE(h.rayleigh);
+    EXPECT_TRUE(h.diffracted);
+    EXPECT_EQ(h.diffracted_bands, 0x78);
+    EXPECT_NEAR(h.path_difference_m, delta, 1e-9);
+    EXPECT_NEAR(h.path_difference_star_m, delta_star, 1e-9);
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        if (h.diffracted_bands & (1u << i)) {
+            // Delta_dif = 10 lg(3 + 40 delta / lambda) < 10 lg 3 for delta < 0.
+            EXPECT_NEAR(h.delta_dif_sr[i], 10.0 * std::log10(3.0 + 40.0 * delta * kNominalHz[i] / 340.0), 1e-9);
+            EXPECT_NE(h.a_boundary[i], h.a_ground[i]);
+        } else {
+            EXPECT_EQ(h.a_boundary[i], h.a_ground[i]) << kNominalHz[i];
+        }
+    }
+    // Far below the ray (top 0.3 m above ground): delta* is small and no band is admitted.
+    const auto low = cnossos_path(barrier_profile(0.3, 0.0), iso_alpha(), 0.5);
+    EXPECT_FALSE(low.homogeneous.diffracted);
+    EXPECT_EQ(low.homogeneous.a_boundary, low.homogeneous.a_ground);
+    // Flat terrain alone never diffracts: a terrain vertex on the mean plane has delta* = -delta.
+    auto flat = barrier_profile(0.0, 0.5);
+    flat.tops.clear();
+    flat.terrain = {{0.0, 0.0}, {50.0, 0.0}, {100.0, 0.0}, {150.0, 0.0}, {200.0, 0.0}};
+    const auto f = cnossos_path(flat, iso_alpha(), 0.5);
+    EXPECT_FALSE(f.homogeneous.diffracted);
+    EXPECT_FALSE(f.favourable.diffracted);
+}
+
+TEST(NoiseRayleigh, ContinuousAcrossTheLineOfSightInAdmittedBands) {
+    // The ray is at 2.5 m above x = 100: a top 1 mm below (Rayleigh, delta ~ -1e-6 m) and 1 mm above
+    // (blocked) give nearly the same A_dif where the criterion admits diffraction (Delta_dif is continuous
+    // at delta = 0). By hand delta* = hypot(100, 3.499) + hypot(100, 6.499) - hypot(200, 3) = 0.2497 m, so
+    // delta > lambda/4 - delta* needs lambda < 0.998 m: 500 Hz and up (bits 3..7). Below 500 Hz the
+    // criterion ignores the top (its Fresnel zone is larger than the top's prominence), a step the method
+    // has by design.
+    const auto below = cnossos_path(barrier_profile(2.499, 0.5), iso_alpha(), 0.5);
+    const auto above = cnossos_path(barrier_profile(2.501, 0.5), iso_alpha(), 0.5);
+    EXPECT_TRUE(below.homogeneous.rayleigh);
+    EXPECT_NEAR(below.homogeneous.path_difference_star_m,
+                std::hypot(100.0, 3.499) + std::hypot(100.0, 6.499) - std::hypot(200.0, 3.0), 1e-9);
+    EXPECT_EQ(below.homogeneous.diffracted_bands, 0xF8);
+    EXPECT_FALSE(above.homogeneous.rayleigh);
+    EXPECT_EQ(above.edge_count_h, 1u);
+    EXPECT_EQ(above.homogeneous.diffracted_bands, 0xFF);
+    for (std::size_t i = 3; i < kBandCount; ++i) {
+        EXPECT_NEAR(below.homogeneous.a_boundary[i], above.homogeneous.a_boundary[i], 0.05) << kNominalHz[i];
+    }
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(below.homogeneous.a_boundary[i], below.homogeneous.a_ground[i]);
+}
+
+TEST(NoiseThinBarrier, HardGroundTermsByHand) {
+    // A 6 m thin barrier at x = 100 over hard ground (G = 0): one edge O = (100, 6); side planes z = 0.
+    // delta = hypot(100, 5) + hypot(100, 2) - hypot(200, 3); delta(S', R) with S' = (0, -1):
+    // hypot(100, 7) + hypot(100, 2) - hypot(200, 5); delta(S, R') with R' = (200, -4):
+    // hypot(100, 5) + hypot(100, 10) - hypot(200, 5).
+    const double d = std::hypot(100.0, 5.0) + std::hypot(100.0, 2.0) - std::hypot(200.0, 3.0);
+    const double d_s = std::hypot(100.0, 7.0) + std::hypot(100.0, 2.0) - std::hypot(200.0, 5.0);
+    const double d_r = std::hypot(100.0, 5.0) + std::hypot(100.0, 10.0) - std::hypot(200.0, 5.0);
+    const auto t = cnossos_path(barrier_profile(6.0, 0.0), iso_alpha(), 0.5);
+    const auto& h = t.homogeneous;
+    ASSERT_TRUE(h.diffracted);
+    EXPECT_FALSE(h.rayleigh);
+    EXPECT_NEAR(h.path_difference_m, d, 1e-9);
+    EXPECT_NEAR(h.path_difference_source_image_m, d_s, 1e-9);
+    EXPECT_NEAR(h.path_difference_receiver_image_m, d_r, 1e-9);
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        const double lambda = 340.0 / kNominalHz[i];
+        const double dif = 10.0 * std::log10(3.0 + 40.0 / lambda * d);
+        const double dif_s = 10.0 * std::log10(3.0 + 40.0 / lambda * d_s);
+        const double dif_r = 10.0 * std::log10(3.0 + 40.0 / lambda * d_r);
+        // G = 0: A_ground = -3 dB on both sides (7.2); Delta_ground per 8.3.
+        const double g_s = -20.0 * std::log10(1.0 + (std::pow(10.0, 3.0 / 20.0) - 1.0) * std::pow(10.0, -(dif_s - dif) / 20.0));
+        const double g_r = -20.0 * std::log10(1.0 + (std::pow(10.0, 3.0 / 20.0) - 1.0) * std::pow(10.0, -(dif_r - dif) / 20.0));
+        EXPECT_NEAR(h.delta_dif_sr[i], dif, 1e-9);
+        EXPECT_NEAR(h.a_ground_source_side[i], -3.0, 1e-12);
+        EXPECT_NEAR(h.a_boundary[i], std::min(25.0, dif) + g_s + g_r, 1e-9);
+    }
+}
+
+TEST(NoisePathWorkspace, ReusedBuffersGiveTheSameTerms) {
+    PathWorkspace work;
+    PathTerms reused;
+    for (const double top : {6.0, 2.0, 2.499, 0.3}) {
+        const auto profile = barrier_profile(top, 0.5);
+        cnossos_path(profile, iso_alpha(), 0.5, work, reused);
+        const auto fresh = cnossos_path(profile, iso_alpha(), 0.5);
+        EXPECT_EQ(reused.attenuation_db, fresh.attenuation_db) << top;
+        EXPECT_EQ(reused.favourable.a_boundary, fresh.favourable.a_boundary) << top;
+    }
+    // Unsorted tops give the same result as sorted ones.
+    auto sorted = barrier_profile(6.0, 0.5);
+    sorted.tops = {{80.0, 4.0}, {100.0, 6.0}, {120.0, 5.0}};
+    auto unsorted = sorted;
+    unsorted.tops = {{120.0, 5.0}, {80.0, 4.0}, {100.0, 6.0}};
+    EXPECT_EQ(cnossos_path(sorted, iso_alpha(), 0.5).attenuation_db, cnossos_path(unsorted, iso_alpha(), 0.5).attenuation_db);
+}
+
 }  // namespace
 }  // namespace areatwin::indicators::noise
