@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+
+#include "areatwin/engine/errors.hpp"
 
 namespace areatwin::indicators::noise {
 
@@ -468,6 +471,40 @@ PathTerms cnossos_path(const PathProfile& profile, const Bands& alpha_db_per_km,
     PathTerms t;
     cnossos_path(profile, alpha_db_per_km, p_favourable, work, t);
     return t;
+}
+
+Bands long_term_attenuation_db(const PathTerms& terms, double p_favourable) {
+    Bands out{};
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        out[i] = long_term_attenuation_db(terms.homogeneous.attenuation_db[i], terms.favourable.attenuation_db[i], p_favourable);
+    }
+    return out;
+}
+
+void FavourableProbability::validate(const char* what) const {
+    if (sector_p.empty()) throw ConfigError(std::string(what) + ": at least one direction sector is needed");
+    for (std::size_t k = 0; k < sector_p.size(); ++k) {
+        if (!(sector_p[k] >= 0.0 && sector_p[k] <= 1.0)) {
+            throw ConfigError(std::string(what) + ": sector " + std::to_string(k) + " has p = " + std::to_string(sector_p[k]) +
+                              ", outside [0, 1]");
+        }
+    }
+}
+
+double FavourableProbability::azimuth_deg(double dx_east, double dy_north) {
+    if (dx_east == 0.0 && dy_north == 0.0) return 0.0;
+    double a = std::atan2(dx_east, dy_north) * 180.0 / M_PI;  // clockwise from north
+    if (a < 0.0) a += 360.0;
+    return a >= 360.0 ? 0.0 : a;
+}
+
+std::size_t FavourableProbability::sector_of(double azimuth) const {
+    const auto n = static_cast<double>(sector_p.size());
+    const double w = 360.0 / n;
+    double a = std::fmod(azimuth + w / 2.0, 360.0);
+    if (a < 0.0) a += 360.0;
+    const auto k = static_cast<std::size_t>(std::floor(a / w));
+    return std::min(k, sector_p.size() - 1);
 }
 
 double long_term_attenuation_db(double a_h_db, double a_f_db, double p_favourable) {

@@ -92,6 +92,27 @@ void cnossos_path(const PathProfile& profile, const Bands& alpha_db_per_km, doub
 
 // -10 lg(p 10^(-A_F/10) + (1 - p) 10^(-A_H/10)) (noise-method.md 9).
 double long_term_attenuation_db(double a_h_db, double a_f_db, double p_favourable);
+// The same per band from a path's H and F attenuations (PathTerms::attenuation_db for another p).
+Bands long_term_attenuation_db(const PathTerms& terms, double p_favourable);
+
+// Probability of favourable propagation conditions by direction (noise-method.md 9: p for the direction
+// S -> R and the period; NoiseModelling uses 16 sectors, ISO/TR 17534-4 one value 0.5).
+// Azimuth convention: the direction of propagation from the source to the receiver, in degrees clockwise
+// from grid north (+y), in [0, 360). With n sectors of width w = 360/n, sector k is centred on k w and covers
+// [k w - w/2, k w + w/2): sector 0 is centred on north, sector n/4 on east (for n divisible by 4).
+struct FavourableProbability {
+    std::vector<double> sector_p{0.5};  // one value per sector, 0..1; one value = every direction
+
+    // ConfigError (naming `what`) unless there is at least one sector and every p is in [0, 1].
+    void validate(const char* what = "favourable_probability") const;
+    [[nodiscard]] static double azimuth_deg(double dx_east_m, double dy_north_m);
+    [[nodiscard]] std::size_t sector_of(double azimuth_deg) const;
+    [[nodiscard]] double at_azimuth(double azimuth_deg) const { return sector_p[sector_of(azimuth_deg)]; }
+    // p for the path from (xs, ys) to (xr, yr) in the grid CRS; coincident points take sector 0.
+    [[nodiscard]] double for_path(double xs, double ys, double xr, double yr) const {
+        return at_azimuth(azimuth_deg(xr - xs, yr - ys));
+    }
+};
 
 // The S-R ground terms (7.2, 7.3) of a profile, ignoring every obstacle: for lateral paths, whose ground
 // effect is taken on the unfolded lateral profile (8.3).

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "areatwin/engine/errors.hpp"
 #include "noise/cnossos_path.hpp"
 
 namespace areatwin::indicators::noise {
@@ -314,6 +315,54 @@ TEST(NoisePathWorkspace, ReusedBuffersGiveTheSameTerms) {
     auto unsorted = sorted;
     unsorted.tops = {{120.0, 5.0}, {80.0, 4.0}, {100.0, 6.0}};
     EXPECT_EQ(cnossos_path(sorted, iso_alpha(), 0.5).attenuation_db, cnossos_path(unsorted, iso_alpha(), 0.5).attenuation_db);
+}
+
+
+// --- long-term level by direction (noise-method.md 9) ----------------------------------------------
+
+TEST(NoiseFavourableProbability, SectorsByAzimuth) {
+    FavourableProbability p{{0.1, 0.2, 0.3, 0.4}};  // north, east, south, west, 90 degrees each
+    p.validate();
+    EXPECT_DOUBLE_EQ(FavourableProbability::azimuth_deg(0.0, 1.0), 0.0);
+    EXPECT_DOUBLE_EQ(FavourableProbability::azimuth_deg(1.0, 0.0), 90.0);
+    EXPECT_DOUBLE_EQ(FavourableProbability::azimuth_deg(0.0, -1.0), 180.0);
+    EXPECT_DOUBLE_EQ(FavourableProbability::azimuth_deg(-1.0, 0.0), 270.0);
+    EXPECT_DOUBLE_EQ(FavourableProbability::azimuth_deg(1.0, 1.0), 45.0);
+    // Sector 0 covers [-45, 45), sector 1 [45, 135), ...
+    EXPECT_EQ(p.at_azimuth(0.0), 0.1);
+    EXPECT_EQ(p.at_azimuth(44.9), 0.1);
+    EXPECT_EQ(p.at_azimuth(45.0), 0.2);
+    EXPECT_EQ(p.at_azimuth(180.0), 0.3);
+    EXPECT_EQ(p.at_azimuth(314.9), 0.4);
+    EXPECT_EQ(p.at_azimuth(315.0), 0.1);
+    EXPECT_EQ(p.at_azimuth(359.99), 0.1);
+    // S -> R towards the east (receiver east of the source): sector 1.
+    EXPECT_EQ(p.for_path(100.0, 100.0, 300.0, 110.0), 0.2);
+    EXPECT_EQ(p.for_path(100.0, 100.0, 90.0, -200.0), 0.3);
+    // One value: every direction.
+    const FavourableProbability one{{0.35}};
+    for (const double a : {0.0, 90.0, 200.0, 359.0}) EXPECT_EQ(one.at_azimuth(a), 0.35);
+    // 16 sectors of 22.5 degrees: 100 degrees lies in sector 4 (centred on 90, [78.75, 101.25)).
+    FavourableProbability sixteen;
+    sixteen.sector_p.assign(16, 0.5);
+    EXPECT_EQ(sixteen.sector_of(100.0), 4u);
+    EXPECT_EQ(sixteen.sector_of(101.25), 5u);
+    EXPECT_THROW((FavourableProbability{{0.2, 1.5}}.validate()), ConfigError);
+    EXPECT_THROW((FavourableProbability{{}}.validate()), ConfigError);
+}
+
+TEST(NoiseFavourableProbability, LongTermLevelMixesConditions) {
+    // TC01 (noise-method.md 12.3): L_H = 39.21, L_F = 40.58 at 63 Hz -> L = 10 lg(0.5 10^3.921 + 0.5 10^4.058)
+    // = 39.95 dB (the published L).
+    const auto t = cnossos_path(iso_profile({{0.0, kLength, 0.0}}, 0.0), iso_alpha(), 0.5);
+    EXPECT_NEAR(kLw - long_term_attenuation_db(t, 0.5)[0], 39.95, 0.01);
+    EXPECT_NEAR(10.0 * std::log10(0.5 * std::pow(10.0, 3.921) + 0.5 * std::pow(10.0, 4.058)), 39.95, 0.01);
+    // p = 0 and p = 1 give the homogeneous and the favourable level.
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        EXPECT_NEAR(long_term_attenuation_db(t, 0.0)[i], t.homogeneous.attenuation_db[i], 1e-12);
+        EXPECT_NEAR(long_term_attenuation_db(t, 1.0)[i], t.favourable.attenuation_db[i], 1e-12);
+        EXPECT_EQ(long_term_attenuation_db(t, 0.5)[i], t.attenuation_db[i]);
+    }
 }
 
 }  // namespace
