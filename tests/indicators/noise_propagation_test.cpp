@@ -159,6 +159,79 @@ TEST(NoiseIsoTr17534, Tc07LongThinBarrier) {
                    {32.70, 31.58, 29.99, 27.89, 24.36, 21.46, 14.18, -5.05}});
 }
 
+
+// --- ISO/TR 17534-4 TC05 and TC06: terrain (values as transcribed in Universite-Gustave-Eiffel/NoiseModelling
+// noisemodelling-propagation/src/test/java/.../AttenuationComputeOutputCnossosTest.java, tests TC05 and TC06;
+// geometry from noisemodelling-pathfinder/src/main/resources/.../test_cases/TC05.json and TC06_Direct.json) ----
+
+// S (10, 10) at 1 m on z = 0; ground z = 0 up to plan x = 120, rising linearly to z = 10 at plan x = 185,
+// then flat to R (200, 50); G = 0.9 / 0.5 / 0.2 split at plan x = 50 and 150; G_s = 0.9.
+PathProfile iso_terrain_profile(double receiver_z) {
+    PathProfile p;
+    p.length_m = kLength;
+    p.source_z_m = 1.0;
+    p.receiver_z_m = receiver_z;
+    p.source_g = 0.9;
+    const double x120 = path_x_at_plan_x(120.0), x185 = path_x_at_plan_x(185.0);
+    p.terrain = {{0.0, 0.0}, {x120, 0.0}, {x185, 10.0}, {kLength, 10.0}};
+    const double x50 = path_x_at_plan_x(50.0), x150 = path_x_at_plan_x(150.0);
+    p.ground = {{0.0, x50, 0.9}, {x50, x150, 0.5}, {x150, kLength, 0.2}};
+    return p;
+}
+
+TEST(NoiseIsoTr17534, Tc05TerrainSlope) {
+    // R 4 m above the raised ground (z = 14). Table 18: mean plane a = 0.05, b = -2.83; G_path 0.51, G'_path 0.64.
+    const auto profile = iso_terrain_profile(14.0);
+    EXPECT_NEAR(profile.terrain[1].x_m, 112.41, 0.01);
+    EXPECT_NEAR(profile.terrain[2].x_m, 178.84, 0.01);
+    const auto plane = mean_plane(profile.terrain, 0.0, kLength);
+    EXPECT_NEAR(plane.a, 0.05, 0.005);
+    EXPECT_NEAR(plane.b, -2.83, 0.005);
+    const auto t = cnossos_path(profile, iso_alpha(), 0.5);
+    EXPECT_NEAR(t.g_path, 0.51, 0.005);
+    EXPECT_NEAR(t.g_path_prime, 0.64, 0.01);
+    EXPECT_NEAR(t.a_div_db, 56.78, 0.005);
+    EXPECT_FALSE(t.homogeneous.diffracted);
+    EXPECT_FALSE(t.favourable.diffracted);
+    // Tolerance 0.01: the listed values are rounded products (500 Hz: 1.928 * 0.19459 = 0.375, listed 0.37).
+    expect_bands("A_atm", t.a_atm_db, {0.02, 0.08, 0.20, 0.37, 0.71, 1.88, 6.38, 22.75}, 0.01);
+    expect_bands("A_ground,H", t.homogeneous.a_ground, {-1.07, -1.07, -1.07, -1.07, -1.07, -1.07, -1.07, -1.07});
+    expect_bands("A_ground,F", t.favourable.a_ground, {-1.07, -1.07, -1.07, -1.07, -1.07, -1.07, -1.07, -1.07});
+    expect_levels("TC05", t,
+                  {{37.26, 37.21, 37.08, 36.91, 36.57, 35.41, 30.91, 14.54},
+                   {37.26, 37.21, 37.08, 36.91, 36.57, 35.41, 30.91, 14.54},
+                   {37.26, 37.21, 37.08, 36.91, 36.57, 35.41, 30.91, 14.54}});
+}
+
+TEST(NoiseIsoTr17534, Tc06RayleighCriterionAtTheSlopeTop) {
+    // R 1.5 m above the raised ground (z = 11.5): the top of the slope O = (178.84, 10) lies just below the
+    // ray; in homogeneous conditions the Rayleigh criterion admits diffraction at 500 and 1000 Hz only
+    // (Tables 23-26); favourable conditions stay with A_ground.
+    const auto t = cnossos_path(iso_terrain_profile(11.5), iso_alpha(), 0.5);
+    const auto& h = t.homogeneous;
+    EXPECT_EQ(t.edge_count_h, 0u);
+    ASSERT_TRUE(h.rayleigh);
+    EXPECT_EQ(h.diffracted_bands, 0x18);  // 500 and 1000 Hz
+    EXPECT_FALSE(t.favourable.diffracted);
+    const auto both = [&](const char* what, const Bands& actual, double v500, double v1000) {
+        EXPECT_NEAR(actual[3], v500, kTolDb) << what << " 500 Hz";
+        EXPECT_NEAR(actual[4], v1000, kTolDb) << what << " 1000 Hz";
+    };
+    both("Delta_dif(S,R)", h.delta_dif_sr, 3.16, 0.56);
+    both("A_ground(S,O)", h.a_ground_source_side, 2.74, -1.21);
+    both("A_ground(O,R)", h.a_ground_receiver_side, -2.40, -2.40);
+    both("Delta_dif(S',R)", h.delta_dif_source_image, 4.71, 4.65);
+    both("Delta_dif(S,R')", h.delta_dif_receiver_image, 10.83, 13.26);
+    both("Delta_ground(S,O)", h.delta_ground_source_side, 2.23, -0.77);
+    both("Delta_ground(O,R)", h.delta_ground_receiver_side, -1.07, -0.62);
+    expect_bands("A_boundary,H", h.a_boundary, {-1.32, -1.32, -1.32, 4.31, -0.83, -1.32, -1.32, -1.32});
+    expect_bands("A_boundary,F", t.favourable.a_boundary, {-1.32, -1.32, -1.29, -1.05, -1.32, -1.32, -1.32, -1.32});
+    expect_levels("TC06", t,
+                  {{37.53, 37.47, 37.35, 31.54, 36.34, 35.67, 31.18, 14.82},
+                   {37.53, 37.47, 37.31, 36.89, 36.84, 35.67, 31.18, 14.82},
+                   {37.53, 37.47, 37.33, 34.99, 36.60, 35.67, 31.18, 14.82}});
+}
+
 // --- analytic checks (noise-method.md section 13) -------------------------------------------------
 
 TEST(NoiseAnalytic, DivergenceAtDecades) {
