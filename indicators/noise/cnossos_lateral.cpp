@@ -180,7 +180,7 @@ Bands lateral_delta_dif_db(const LateralPath& path) {
         const double lambda = 340.0 / kNominalHz[i];
         const double x = 5.0 * lambda / e;
         const double c2 = (path.edge_count() <= 1 || e <= 0.3) ? 1.0 : (1.0 + x * x) / (1.0 / 3.0 + x * x);
-        out[i] = std::min(25.0, delta_dif_db(path.path_difference_m, lambda, c2));
+        out[i] = delta_dif_db(path.path_difference_m, lambda, c2);
     }
     return out;
 }

@@ -25,8 +25,8 @@
 // ground effect is A_ground of the unfolded lateral profile (the caller cuts it along the legs, e.g. with
 // unfold_polyline). A_div uses the direct 3D distance (notes 6.1), A_atm the lateral path length
 // (NoiseModelling AttenuationCnossos, paths with vertical-edge points). The favourable condition uses the
-// same path difference as the homogeneous one (the lateral path is nearly horizontal, so the downward ray
-// curvature does not change it) with the favourable ground term [inference].
+// same path difference as the homogeneous one with the favourable ground term (ISO/TR 17534-4 TC08 lists
+// equal Delta_dif H and F for both lateral paths).
 namespace areatwin::indicators::noise {
 
 struct LateralObstacle {
@@ -58,8 +58,9 @@ void lateral_paths(const std::vector<LateralObstacle>& obstacles, const Point2& 
                    double z_r_m, LateralWorkspace& work, std::vector<LateralPath>& out);
 
 // Delta_dif(S, R) per band of a lateral path: 10 lg(3 + 40 C'' delta / lambda), lambda = 340 / f, C'' = 1
-// for one edge (or e <= 0.3 m), (1 + (5 lambda/e)^2) / (1/3 + (5 lambda/e)^2) otherwise (notes 8.2), capped
-// at 25 dB as A_dif over the top (8.3) [inference: the cap is stated for the vertical plane].
+// for one edge (or e <= 0.3 m), (1 + (5 lambda/e)^2) / (1/3 + (5 lambda/e)^2) otherwise (notes 8.2). No
+// 25 dB cap: the cap of A_dif (8.3) belongs to the vertical plane; ISO/TR 17534-4 TC08 lists lateral
+// Delta_dif up to 44 dB.
 Bands lateral_delta_dif_db(const LateralPath& path);
 
 // All the terms of a lateral path: ground terms of the unfolded lateral profile (its tops are ignored),
