@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "areatwin/engine/errors.hpp"
@@ -20,6 +21,9 @@ constexpr double kCurvatureA0PerM = 2e-4;  // a_0 of the favourable heights (2.5
 constexpr double kMinHeightSumM = 1e-3;
 
 double sq(double v) { return v * v; }
+
+// 10^v through exp: std::pow(10, v) takes a logarithm of 10 on every call, a third of the kernel's time.
+double pow10(double v) { return std::exp(v * M_LN10); }
 
 // Per-band constants of the nominal frequencies (the powers of f in w, k, lambda), computed once.
 struct BandConstants {
@@ -87,7 +91,12 @@ PlaneFrame frame_of(const std::vector<ProfilePoint>& terrain, double x0, double 
     return f;
 }
 
-double dist(const ProfilePoint& a, const ProfilePoint& b) { return std::hypot(b.x_m - a.x_m, b.z_m - a.z_m); }
+// sqrt of the sum of squares: profile coordinates are far from overflow, and std::hypot's guards cost several
+// times more in this hot path.
+double dist(const ProfilePoint& a, const ProfilePoint& b) {
+    const double dx = b.x_m - a.x_m, dz = b.z_m - a.z_m;
+    return std::sqrt(dx * dx + dz * dz);
+}
 
 double arc(const ProfilePoint& a, const ProfilePoint& b, double gamma_m) {
     return 2.0 * gamma_m * std::asin(std::min(1.0, dist(a, b) / (2.0 * gamma_m)));
@@ -155,7 +164,7 @@ double straight_delta(const ProfilePoint& a, const ProfilePoint& b, const Profil
 }
 
 void ground_condition(const PathProfile& profile, const Geometry& geo, ConditionTerms& h, ConditionTerms& f,
-                      double& g_path_out, double& g_prime_out) {
+                      double& g_path_out, double& g_prime_out, bool need_h = true, bool need_f = true) {
     const PlaneFrame frame = frame_of(profile.terrain, 0.0, profile.length_m);
     const double z_s = std::max(0.0, frame.height(geo.s));
     const double z_r = std::max(0.0, frame.height(geo.r));
@@ -166,8 +175,8 @@ void ground_condition(const PathProfile& profile, const Geometry& geo, Condition
     g_prime_out = g_prime;
     h.diffracted = false;
     f.diffracted = false;
-    h.a_ground = a_ground_homogeneous(z_s, z_r, d_p, g, g_prime);
-    f.a_ground = a_ground_favourable(z_s, z_r, d_p, g, g_prime);
+    if (need_h) h.a_ground = a_ground_homogeneous(z_s, z_r, d_p, g, g_prime);
+    if (need_f) f.a_ground = a_ground_favourable(z_s, z_r, d_p, g, g_prime);
     h.a_boundary = h.a_ground;
     f.a_boundary = f.a_ground;
 }
@@ -231,11 +240,11 @@ void diffracted_condition(const PathProfile& profile, const Geometry& geo, const
         t.delta_dif_source_image[i] = delta_dif_db(t.path_difference_source_image_m, lambda, c2);
         t.delta_dif_receiver_image[i] = delta_dif_db(t.path_difference_receiver_image_m, lambda, c2);
         t.delta_ground_source_side[i] =
-            -20.0 * std::log10(1.0 + (std::pow(10.0, -t.a_ground_source_side[i] / 20.0) - 1.0) *
-                                         std::pow(10.0, -(t.delta_dif_source_image[i] - t.delta_dif_sr[i]) / 20.0));
+            -20.0 * std::log10(1.0 + (pow10(-t.a_ground_source_side[i] / 20.0) - 1.0) *
+                                         pow10(-(t.delta_dif_source_image[i] - t.delta_dif_sr[i]) / 20.0));
         t.delta_ground_receiver_side[i] =
-            -20.0 * std::log10(1.0 + (std::pow(10.0, -t.a_ground_receiver_side[i] / 20.0) - 1.0) *
-                                         std::pow(10.0, -(t.delta_dif_receiver_image[i] - t.delta_dif_sr[i]) / 20.0));
+            -20.0 * std::log10(1.0 + (pow10(-t.a_ground_receiver_side[i] / 20.0) - 1.0) *
+                                         pow10(-(t.delta_dif_receiver_image[i] - t.delta_dif_sr[i]) / 20.0));
         t.a_boundary[i] = std::min(25.0, t.delta_dif_sr[i]) + t.delta_ground_source_side[i] + t.delta_ground_receiver_side[i];
     }
     t.diffracted_bands = 0xFF;
@@ -247,16 +256,18 @@ void diffracted_condition(const PathProfile& profile, const Geometry& geo, const
 // largest (least negative) path difference; delta* is its path difference between S* and R*, the images
 // of S and R in the source- and receiver-side mean planes of that point. Bands that pass take A_dif over
 // that point; the others keep A_ground. `pts` is the point set the hull was taken on (bent for F) and
-// `real` the actual points (same indices).
-void rayleigh_condition(const PathProfile& profile, const Geometry& geo, const std::vector<ProfilePoint>& real,
-                        bool favourable, ConditionTerms& t) {
+// `real` the actual points (same indices). The candidate is the point with the largest straight path
+// difference on `pts`; in favourable conditions that is the point nearest the curved ray (the bent profile,
+// 8.5), and its path difference is then taken on circular rays.
+void rayleigh_condition(const PathProfile& profile, const Geometry& geo, const std::vector<ProfilePoint>& pts,
+                        const std::vector<ProfilePoint>& real, bool favourable, ConditionTerms& t) {
     constexpr double kMaxLambda = kSoundSpeedMs / 63.0;
-    double best = -kMaxLambda / 20.0;  // nothing at or below this can pass in any band
+    double best = -std::numeric_limits<double>::infinity();
     std::size_t best_i = real.size();
-    for (std::size_t i = 0; i < real.size(); ++i) {
-        const ProfilePoint& o = real[i];
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+        const ProfilePoint& o = pts[i];
         if (o.x_m <= geo.s.x_m || o.x_m >= geo.r.x_m) continue;
-        const double delta = favourable ? curved_delta(geo.s, geo.r, &o, 1) : signed_delta(geo.s, o, geo.r);
+        const double delta = signed_delta(geo.s, o, geo.r);
         if (delta > best) {
             best = delta;
             best_i = i;
@@ -264,6 +275,8 @@ void rayleigh_condition(const PathProfile& profile, const Geometry& geo, const s
     }
     if (best_i == real.size()) return;
     const ProfilePoint& o = real[best_i];
+    if (favourable) best = curved_delta(geo.s, geo.r, &o, 1);
+    if (!(best > -kMaxLambda / 20.0)) return;  // no band can pass
     const SideFrames sf = side_frames(profile, geo, o, o);
     const double delta_star = favourable ? curved_delta(sf.s_image, sf.r_image, &o, 1) : signed_delta(sf.s_image, o, sf.r_image);
     std::uint8_t mask = 0;
@@ -441,13 +454,14 @@ void cnossos_path(const PathProfile& profile, const Bands& alpha_db_per_km, doub
     t.edge_count_h = work.edges_h.size();
     t.edge_count_f = work.edges_f.size();
 
-    // The S-R ground terms are kept for information (explain) even when a condition is diffracted.
+    // The S-R ground term of a condition is evaluated only when it can be used: no hull edge (ground, or the
+    // Rayleigh criterion in part of the bands). A blocked condition leaves a_ground at 0.
     ConditionTerms ground_h, ground_f;
-    ground_condition(profile, geo, ground_h, ground_f, t.g_path, t.g_path_prime);
+    ground_condition(profile, geo, ground_h, ground_f, t.g_path, t.g_path_prime, work.edges_h.empty(), work.edges_f.empty());
     const auto run = [&](const std::vector<std::size_t>& idx, bool favourable, const ConditionTerms& ground, ConditionTerms& out) {
         if (idx.empty()) {
             out = ground;
-            rayleigh_condition(profile, geo, candidates, favourable, out);
+            rayleigh_condition(profile, geo, favourable ? bent : candidates, candidates, favourable, out);
             return;
         }
         auto& pts = work.edge_points;
@@ -462,7 +476,8 @@ void cnossos_path(const PathProfile& profile, const Bands& alpha_db_per_km, doub
     for (std::size_t i = 0; i < kBandCount; ++i) {
         t.homogeneous.attenuation_db[i] = t.a_div_db + t.a_atm_db[i] + t.homogeneous.a_boundary[i];
         t.favourable.attenuation_db[i] = t.a_div_db + t.a_atm_db[i] + t.favourable.a_boundary[i];
-        t.attenuation_db[i] = long_term_attenuation_db(t.homogeneous.attenuation_db[i], t.favourable.attenuation_db[i], p_favourable);
+        t.transfer[i] = long_term_transfer(t.homogeneous.attenuation_db[i], t.favourable.attenuation_db[i], p_favourable);
+        t.attenuation_db[i] = -10.0 * std::log10(t.transfer[i]);
     }
 }
 
@@ -507,8 +522,12 @@ std::size_t FavourableProbability::sector_of(double azimuth) const {
     return std::min(k, sector_p.size() - 1);
 }
 
+double long_term_transfer(double a_h_db, double a_f_db, double p_favourable) {
+    return p_favourable * pow10(-a_f_db / 10.0) + (1.0 - p_favourable) * pow10(-a_h_db / 10.0);
+}
+
 double long_term_attenuation_db(double a_h_db, double a_f_db, double p_favourable) {
-    return -10.0 * std::log10(p_favourable * std::pow(10.0, -a_f_db / 10.0) + (1.0 - p_favourable) * std::pow(10.0, -a_h_db / 10.0));
+    return -10.0 * std::log10(long_term_transfer(a_h_db, a_f_db, p_favourable));
 }
 
 }  // namespace areatwin::indicators::noise

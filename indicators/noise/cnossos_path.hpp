@@ -50,7 +50,7 @@ struct ConditionTerms {
     bool rayleigh = false;
     std::uint8_t diffracted_bands = 0;         // bit i set: band i uses A_dif (0xFF for a blocked path)
     double path_difference_star_m = 0.0;       // delta* (S*, R*), Rayleigh criterion only
-    Bands a_ground{};          // S-R ground term, when not diffracted
+    Bands a_ground{};          // S-R ground term; 0 when the condition is blocked (a hull edge)
     double path_difference_m = 0.0;            // delta (S,R), diffracted paths
     double path_difference_source_image_m = 0.0;   // delta (S',R)
     double path_difference_receiver_image_m = 0.0; // delta (S,R')
@@ -71,6 +71,9 @@ struct PathTerms {
     std::size_t edge_count_f = 0;
     ConditionTerms homogeneous, favourable;
     Bands attenuation_db{};    // long-term: -10 lg(p 10^(-A_F/10) + (1 - p) 10^(-A_H/10))
+    // The same as a linear energy factor, p 10^(-A_F/10) + (1 - p) 10^(-A_H/10) = 10^(-attenuation_db/10):
+    // L_W [dB] -> energy at R = 10^(L_W/10) * transfer, without a logarithm and a power per band.
+    Bands transfer{};
 };
 
 // Reusable buffers for cnossos_path (one per thread): after the first calls no allocation happens.
@@ -90,8 +93,9 @@ PathTerms cnossos_path(const PathProfile& profile, const Bands& alpha_db_per_km,
 void cnossos_path(const PathProfile& profile, const Bands& alpha_db_per_km, double p_favourable, PathWorkspace& work,
                   PathTerms& out);
 
-// -10 lg(p 10^(-A_F/10) + (1 - p) 10^(-A_H/10)) (noise-method.md 9).
+// -10 lg(p 10^(-A_F/10) + (1 - p) 10^(-A_H/10)) (noise-method.md 9), and the linear factor inside the lg.
 double long_term_attenuation_db(double a_h_db, double a_f_db, double p_favourable);
+double long_term_transfer(double a_h_db, double a_f_db, double p_favourable);
 // The same per band from a path's H and F attenuations (PathTerms::attenuation_db for another p).
 Bands long_term_attenuation_db(const PathTerms& terms, double p_favourable);
 
