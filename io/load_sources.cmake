@@ -6,4 +6,5 @@ set(AREATWIN_IO_LOAD_SOURCES
   src/derive.cpp
   src/load_inputs.cpp
   src/hash.cpp
+  src/table_reader.cpp
 )

@@ -115,6 +115,20 @@ void LayerStack::set_features(const std::string& role, std::shared_ptr<const Fea
 
 void LayerStack::remove_raster(const std::string& name) { rasters_.erase(name); }
 
+void LayerStack::set_scalar(const std::string& name, double value) { scalars_[name] = value; }
+
+double LayerStack::scalar(const std::string& name) const {
+    const auto it = scalars_.find(name);
+    if (it == scalars_.end()) throw DataError(fmt::format("value '{}' is not available: no input provides it", name));
+    return it->second;
+}
+
+std::vector<std::string> LayerStack::scalar_names() const {
+    std::vector<std::string> names;
+    for (const auto& [name, value] : scalars_) names.push_back(name);
+    return names;
+}
+
 const Raster& LayerStack::raster(const std::string& name) const { return *raster_ptr(name); }
 
 const FeatureSet& LayerStack::features(const std::string& role) const { return *features_ptr(role); }
@@ -150,6 +164,12 @@ std::vector<std::string> LayerStack::feature_roles() const {
 std::uint64_t LayerStack::hash_of(const std::string& name) const {
     if (const auto r = rasters_.find(name); r != rasters_.end()) return r->second.hash;
     if (const auto f = features_.find(name); f != features_.end()) return f->second.hash;
+    if (const auto v = scalars_.find(name); v != scalars_.end()) {
+        Hasher h;
+        h.text(name);
+        h.value(v->second);
+        return h.digest();
+    }
     return 0;
 }
 

@@ -80,6 +80,7 @@ std::vector<RoleSpec> make_roles() {
         {"barriers", "line", {{"height_m", "m", false, true, "barrier height above ground"}}, false,
          "noise barriers"},
         {"meteo", "table", {}, true, "meteorological tables"},
+        {"weather", "table", {}, true, "hourly weather records (temperature, humidity, wind, radiation)"},
     };
 }
 

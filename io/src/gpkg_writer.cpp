@@ -811,4 +811,8 @@ nlohmann::json read_gpkg_manifest(const fs::path& gpkg) {
     }
 }
 
+std::string point_style_qml(const RasterStyle& style, const std::string& column, const std::string& table) {
+    return detail::point_style_qml(style, column, table);
+}
+
 }  // namespace areatwin::io

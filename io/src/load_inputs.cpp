@@ -157,7 +157,18 @@ LayerStack load_inputs(const std::vector<SourceSpec>& sources, const GridSpec& g
     for (const std::string& role_name : roles) {
         const RoleSpec* role = find_role(role_name);
         if (role == nullptr) throw ConfigError(fmt::format("unknown input role '{}'", role_name));
-        if (role->geometry == "table") continue;  // meteo tables are read by the indicators that use them
+        if (role->geometry == "table") {
+            auto set = std::make_shared<FeatureSet>();
+            set->role = role_name;
+            for (const SourceSpec& source : sources) {
+                if (source.role != role_name) continue;
+                FeatureSet rows = read_table(source, report);
+                for (auto& f : rows.features) set->features.push_back(std::move(f));
+            }
+            report.feature_counts[role_name] = static_cast<std::int64_t>(set->features.size());
+            stack.set_features(role_name, std::move(set));
+            continue;
+        }
 
         std::vector<SourceResult> results;
         for (const SourceSpec& source : sources) {
@@ -207,6 +218,10 @@ LayerStack load_inputs(const std::vector<SourceSpec>& sources, const GridSpec& g
     }
 
     derive_grid_layers(stack, loaded);
+    if (const auto lon_lat = grid_center_lon_lat(grid)) {
+        stack.set_scalar("grid.center_lon_deg", lon_lat->first);
+        stack.set_scalar("grid.center_lat_deg", lon_lat->second);
+    }
     const bool dsm_given = stack.has_raster(detail::input_layer(layer::dsm));
     if (stack.has_raster(std::string(layer::dsm)) && !dsm_given && !stack.has_raster(std::string(layer::dem))) {
         report.warnings.push_back("dsm: no dem and no dsm source; the surface model is buildings and trees on a ground at 0 m");

@@ -231,12 +231,46 @@ std::optional<RasterStyle> style_from_qml(const std::string& qml) {
     const auto max = attribute("classificationMax");
     if (!min || !max) return std::nullopt;
     for (const auto& ramp : detail::raster_ramp_names()) {
-        RasterStyle style{ramp, *min, *max};
+        RasterStyle style{ramp, *min, *max, {}};
         try {
             if (detail::raster_style_qml(style, "report") == qml) return style;
         } catch (const ConfigError&) {
             return std::nullopt;
         }
+    }
+    // Explicit classes: every item holds its class's upper bound (the next class's lower bound), the first
+    // class starts at classificationMin.
+    auto unescape = [](std::string text) {
+        const std::pair<const char*, const char*> entities[] = {
+            {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
+        for (const auto& [entity, ch] : entities) {
+            for (auto at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
+                text.replace(at, std::strlen(entity), ch);
+            }
+        }
+        return text;
+    };
+    auto field = [](const std::string& line, const char* name) -> std::string {
+        const std::string key = fmt::format(" {}=\"", name);
+        const auto at = line.find(key);
+        if (at == std::string::npos) return {};
+        return line.substr(at + key.size(), line.find('"', at + key.size()) - at - key.size());
+    };
+    RasterStyle style{"viridis", *min, *max, {}};
+    double lower = *min;
+    for (auto at = qml.find("<item "); at != std::string::npos; at = qml.find("<item ", at + 1)) {
+        const std::string line = qml.substr(at, qml.find("/>", at) - at);
+        style.classes.push_back({lower, field(line, "color"), unescape(field(line, "label"))});
+        const std::string value = field(line, "value");
+        if (value == "inf") break;
+        char* end = nullptr;
+        lower = std::strtod(value.c_str(), &end);
+        if (end == value.c_str()) return std::nullopt;
+    }
+    if (style.classes.empty()) return std::nullopt;
+    try {
+        if (detail::raster_style_qml(style, "report") == qml) return style;
+    } catch (const ConfigError&) {
     }
     return std::nullopt;
 }

@@ -243,6 +243,105 @@ std::string symbol_layer_xml(const char* layer_class, const std::vector<std::pai
     return xml;
 }
 
+Rgb parse_colour(const std::string& text, const std::string& table) {
+    auto digit = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    bool ok = text.size() == 7 && text[0] == '#';
+    for (std::size_t i = 1; ok && i < 7; ++i) ok = digit(text[i]) >= 0;
+    if (!ok) throw ConfigError(fmt::format("table '{}': style colour '{}' is not of the form #rrggbb", table, text));
+    auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(digit(text[i]) * 16 + digit(text[i + 1])); };
+    return {byte(1), byte(3), byte(5)};
+}
+
+void check_classes(const std::vector<StyleClass>& classes, const std::string& table) {
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+        (void)parse_colour(classes[i].colour, table);
+        if (!std::isfinite(classes[i].lower) || (i > 0 && !(classes[i].lower > classes[i - 1].lower))) {
+            throw ConfigError(fmt::format("table '{}': style class {} ('{}') must have a finite lower bound above the "
+                                          "previous class's",
+                                          table, i + 1, classes[i].label));
+        }
+    }
+}
+
+// A discrete shader from explicit classes: each item's value is the upper bound of its class (the next
+// class's lower bound), the last class open-ended.
+std::string classes_qml(const RasterStyle& style, const std::string& table) {
+    std::vector<Item> items;
+    std::vector<Stop> stops;
+    const auto& classes = style.classes;
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+        Item item;
+        item.colour = parse_colour(classes[i].colour, table);
+        item.value = i + 1 < classes.size() ? number(classes[i + 1].lower) : std::string("inf");
+        item.label = classes[i].label;
+        items.push_back(item);
+        stops.push_back({static_cast<double>(i) / static_cast<double>(classes.size()), item.colour});
+    }
+    stops.push_back({1.0, items.back().colour});
+    return raster_qml(style, "DISCRETE", stops, items);
+}
+
+// The classes a point layer is drawn with: explicit ones, the 5 dB noise classes, or five equal steps.
+struct Range {
+    double lower = 0.0;
+    double upper = 0.0;
+    Rgb colour;
+    std::string label;
+};
+
+std::vector<Range> point_ranges(const RasterStyle& style, const std::string& table) {
+    constexpr double kOpen = 1e30;  // stands for an open end in QGIS's range list
+    std::vector<Range> ranges;
+    if (!style.classes.empty()) {
+        for (std::size_t i = 0; i < style.classes.size(); ++i) {
+            const auto& c = style.classes[i];
+            ranges.push_back({i == 0 ? -kOpen : c.lower, i + 1 < style.classes.size() ? style.classes[i + 1].lower : kOpen,
+                              parse_colour(c.colour, table), c.label});
+        }
+        return ranges;
+    }
+    if (style.ramp == "noise") {
+        const double first_lower = std::floor(style.min / 5.0) * 5.0;
+        for (double lower = first_lower; lower < style.max; lower += 5.0) {
+            const bool first = lower == first_lower;
+            const bool last = lower + 5.0 >= style.max;
+            ranges.push_back({first ? -kOpen : lower, last ? kOpen : lower + 5.0, noise_class_colour(lower),
+                              first && !last ? fmt::format("< {}", number(lower + 5.0))
+                              : last         ? fmt::format(">= {}", number(lower))
+                                             : fmt::format("{} - {}", number(lower), number(lower + 5.0))});
+        }
+        return ranges;
+    }
+    const auto& stops = gradient_stops(style.ramp);
+    constexpr int kSteps = 5;
+    const double step = (style.max - style.min) / kSteps;
+    for (int i = 0; i < kSteps; ++i) {
+        const double lo = style.min + step * i;
+        const double hi = style.min + step * (i + 1);
+        ranges.push_back({i == 0 ? -kOpen : lo, i + 1 == kSteps ? kOpen : hi,
+                          interpolate(stops, (static_cast<double>(i) + 0.5) / kSteps),
+                          fmt::format("{} - {}", number(lo), number(hi))});
+    }
+    return ranges;
+}
+
+std::string marker_symbol_xml(const std::string& name, Rgb colour) {
+    return fmt::format("      <symbol type=\"marker\" name=\"{}\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n", name) +
+           symbol_layer_xml("SimpleMarker", {{"color", rgba(colour)},
+                                             {"name", "circle"},
+                                             {"outline_color", "50,50,50,255"},
+                                             {"outline_width", "0.2"},
+                                             {"outline_width_unit", "MM"},
+                                             {"size", "2.2"},
+                                             {"size_unit", "MM"}}) +
+           "      </symbol>\n";
+}
+
 }  // namespace
 
 const std::vector<std::string>& raster_ramp_names() {
@@ -265,7 +364,37 @@ std::string raster_style_qml(const RasterStyle& style, const std::string& table)
         throw ConfigError(fmt::format("raster table '{}': style range [{}, {}] must be finite with max > min",
                                       table, style.min, style.max));
     }
+    if (!style.classes.empty()) {
+        check_classes(style.classes, table);
+        return classes_qml(style, table);
+    }
     return style.ramp == "noise" ? noise_qml(style) : gradient_qml(style);
+}
+
+std::string point_style_qml(const RasterStyle& style, const std::string& column, const std::string& table) {
+    if (style.classes.empty()) (void)raster_style_qml(style, table);  // the same checks of ramp and range
+    check_classes(style.classes, table);
+    const auto ranges = point_ranges(style, table);
+    std::string xml = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n";
+    xml += "<qgis version=\"3.22.0\" styleCategories=\"Symbology\">\n";
+    xml += fmt::format("  <renderer-v2 type=\"graduatedSymbol\" attr=\"{}\" graduatedMethod=\"GraduatedColor\" "
+                       "symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n",
+                       xml_escape(column));
+    xml += "    <ranges>\n";
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        xml += fmt::format("      <range lower=\"{}\" upper=\"{}\" symbol=\"{}\" label=\"{}\" render=\"true\"/>\n",
+                           number(ranges[i].lower), number(ranges[i].upper), i, xml_escape(ranges[i].label));
+    }
+    xml += "    </ranges>\n";
+    xml += "    <symbols>\n";
+    for (std::size_t i = 0; i < ranges.size(); ++i) xml += marker_symbol_xml(std::to_string(i), ranges[i].colour);
+    xml += "    </symbols>\n";
+    xml += "  </renderer-v2>\n";
+    xml += "  <blendMode>0</blendMode>\n";
+    xml += "  <featureBlendMode>0</featureBlendMode>\n";
+    xml += "  <layerGeometryType>0</layerGeometryType>\n";
+    xml += "</qgis>\n";
+    return xml;
 }
 
 std::string default_vector_style_qml(Geometry::Kind kind) {
@@ -317,6 +446,17 @@ std::string default_vector_style_qml(Geometry::Kind kind) {
 
 RampColour raster_style_colour(const RasterStyle& style, double value) {
     auto out = [](Rgb c) { return RampColour{c.r, c.g, c.b}; };
+    if (!style.classes.empty()) {
+        // QGIS's DISCRETE shader with the items classes_qml writes: the first class whose upper bound is
+        // >= value, the last open-ended. An unparsable colour draws black (the writer refuses it first).
+        std::size_t i = 0;
+        while (i + 1 < style.classes.size() && value > style.classes[i + 1].lower) ++i;
+        try {
+            return out(parse_colour(style.classes[i].colour, "report"));
+        } catch (const ConfigError&) {
+            return out(Rgb{});
+        }
+    }
     if (style.ramp == "noise") {
         // QGIS's DISCRETE shader: the first class whose upper bound is >= value, the last open-ended,
         // with the classes noise_qml builds.

@@ -23,6 +23,11 @@ std::string raster_style_qml(const RasterStyle& style, const std::string& table)
 // A single-symbol QML document for a vector layer of the given kind, used when the caller gives none.
 std::string default_vector_style_qml(Geometry::Kind kind);
 
+// A graduated-symbol QML document for a point layer coloured by the numeric attribute `column` with the
+// classes of `style` (or, without classes, the noise 5 dB classes or five equal steps of the ramp).
+// Throws ConfigError naming `table` as raster_style_qml does.
+std::string point_style_qml(const RasterStyle& style, const std::string& column, const std::string& table);
+
 // An opaque colour of a raster ramp.
 struct RampColour {
     std::uint8_t r = 0;

@@ -59,6 +59,12 @@ std::vector<const Scenario*> lineage(const Batch& batch, const std::string& name
     return chain;
 }
 
+nlohmann::json style_classes_json(const std::vector<StyleClass>& classes) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& c : classes) j.push_back({{"lower", c.lower}, {"colour", c.colour}, {"label", c.label}});
+    return j;
+}
+
 nlohmann::json parameter_json(const Parameters& p) {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [k, v] : p.all_numbers()) j[k] = v.size() == 1 ? nlohmann::json(v.front()) : nlohmann::json(v);
@@ -211,6 +217,124 @@ std::string threshold_text(double t) {
     return s;
 }
 
+// A point layer as the indicator returned it must be consistent: one value per point in every column.
+void check_point_layer(const PointLayer& layer, const std::string& indicator) {
+    const std::size_t n = layer.points.size();
+    for (const auto& c : layer.columns) {
+        const std::size_t got = c.text ? c.texts.size() : c.values.size();
+        if (got != n) {
+            throw InternalError(fmt::format("{}: point layer '{}' column '{}' has {} values for {} points", indicator,
+                                            layer.name, c.name, got, n));
+        }
+    }
+    if (!layer.residents.empty() && layer.residents.size() != n) {
+        throw InternalError(fmt::format("{}: point layer '{}' has {} weights for {} points", indicator, layer.name,
+                                        layer.residents.size(), n));
+    }
+}
+
+io::VectorLayerOut point_layer_out(const PointLayer& layer, const std::string& table, const std::string& description) {
+    io::VectorLayerOut out;
+    out.table = table;
+    out.description = description;
+    out.geometries.reserve(layer.points.size());
+    for (const auto& pt : layer.points) {
+        Geometry g;
+        g.kind = Geometry::Kind::Point;
+        g.points = {pt};
+        out.geometries.push_back(std::move(g));
+    }
+    for (const auto& c : layer.columns) {
+        io::VectorColumn col{c.name, c.unit.empty() ? c.description : fmt::format("{} ({})", c.description, c.unit),
+                             c.text, {}, {}};
+        if (c.text) {
+            col.texts = c.texts;
+        } else {
+            col.numbers.reserve(c.values.size());
+            for (double v : c.values) col.numbers.push_back(std::isnan(v) ? std::nullopt : std::optional<double>(v));
+        }
+        out.columns.push_back(std::move(col));
+    }
+    if (!layer.residents.empty()) {
+        io::VectorColumn weight{layer.weight_name, fmt::format("{} counted at the point", layer.weight_name), false, {}, {}};
+        for (double w : layer.residents) weight.numbers.push_back(std::isnan(w) ? std::nullopt : std::optional<double>(w));
+        out.columns.push_back(std::move(weight));
+    }
+    if (!layer.style_column.empty()) {
+        out.style_qml = io::point_style_qml({layer.style, layer.style_min, layer.style_max, layer.classes},
+                                            layer.style_column, table);
+    }
+    return out;
+}
+
+// Per-area statistics of a point layer's columns with thresholds: the weighted mean and the weight
+// (residents or dwellings) above each threshold and its share, over the points in each area's cells.
+// Points are visited in layer order, so the sums are the same for any thread count.
+void add_point_area_columns(io::VectorLayerOut& areas_layer, const PointLayer& layer, const GridSpec& grid,
+                            const Raster& area_index, std::size_t area_count) {
+    std::vector<std::optional<std::size_t>> area_of(layer.points.size());
+    for (std::size_t i = 0; i < layer.points.size(); ++i) {
+        const auto col = grid.col_of(layer.points[i].x);
+        const auto row = grid.row_of(layer.points[i].y);
+        if (col < 0 || row < 0 || col >= grid.cols || row >= grid.rows) continue;
+        const float a = area_index.at(col, row);
+        if (!std::isnan(a) && a >= 0.0f && static_cast<std::size_t>(a) < area_count) area_of[i] = static_cast<std::size_t>(a);
+    }
+    {
+        io::VectorColumn total{sanitize_column(layer.name + "_" + layer.weight_name),
+                               fmt::format("{}: {} at the layer's points in the area", layer.name, layer.weight_name),
+                               false, {}, {}};
+        std::vector<double> sum(area_count, 0.0);
+        for (std::size_t i = 0; i < layer.points.size(); ++i) {
+            if (area_of[i] && !std::isnan(layer.residents[i])) sum[*area_of[i]] += layer.residents[i];
+        }
+        for (double v : sum) total.numbers.push_back(v);
+        areas_layer.columns.push_back(std::move(total));
+    }
+    for (const auto& c : layer.columns) {
+        if (c.text || c.thresholds.empty()) continue;
+        const auto prefix = sanitize_column(layer.name + "_" + c.name);
+        std::vector<double> weight(area_count, 0.0), weighted(area_count, 0.0);
+        std::vector<std::vector<double>> above(c.thresholds.size(), std::vector<double>(area_count, 0.0));
+        for (std::size_t i = 0; i < layer.points.size(); ++i) {
+            const double v = c.values[i];
+            const double w = layer.residents[i];
+            if (!area_of[i] || std::isnan(v) || std::isnan(w)) continue;
+            const auto a = *area_of[i];
+            weight[a] += w;
+            weighted[a] += w * v;
+            for (std::size_t t = 0; t < c.thresholds.size(); ++t) {
+                if (v > c.thresholds[t]) above[t][a] += w;
+            }
+        }
+        const std::string unit = c.unit.empty() ? std::string() : " (" + c.unit + ")";
+        io::VectorColumn mean{prefix + "_popmean",
+                              fmt::format("{} {}: mean weighted by {}{}", layer.name, c.name, layer.weight_name, unit),
+                              false, {}, {}};
+        for (std::size_t a = 0; a < area_count; ++a) {
+            mean.numbers.push_back(weight[a] > 0.0 ? std::optional<double>(weighted[a] / weight[a]) : std::nullopt);
+        }
+        areas_layer.columns.push_back(std::move(mean));
+        for (std::size_t t = 0; t < c.thresholds.size(); ++t) {
+            const auto tt = threshold_text(c.thresholds[t]);
+            io::VectorColumn res{prefix + "_res_above_" + tt,
+                                 fmt::format("{} {}: {} at points above {}", layer.name, c.name, layer.weight_name,
+                                             c.thresholds[t]),
+                                 false, {}, {}};
+            io::VectorColumn share{prefix + "_share_above_" + tt,
+                                   fmt::format("{} {}: share of {} at points above {} (0-1)", layer.name, c.name,
+                                               layer.weight_name, c.thresholds[t]),
+                                   false, {}, {}};
+            for (std::size_t a = 0; a < area_count; ++a) {
+                res.numbers.push_back(above[t][a]);
+                share.numbers.push_back(weight[a] > 0.0 ? std::optional<double>(above[t][a] / weight[a]) : std::nullopt);
+            }
+            areas_layer.columns.push_back(std::move(res));
+            areas_layer.columns.push_back(std::move(share));
+        }
+    }
+}
+
 }  // namespace
 
 nlohmann::json model_card(const Indicator& indicator, const Parameters* in_effect) {
@@ -258,7 +382,8 @@ nlohmann::json model_card(const Indicator& indicator, const Parameters* in_effec
                            {"thresholds", o.thresholds},
                            {"style", o.style},
                            {"style_min", o.style_min},
-                           {"style_max", o.style_max}});
+                           {"style_max", o.style_max},
+                           {"classes", style_classes_json(o.classes)}});
     }
     card["inputs"] = model->inputs();
     card["halo_m"] = model->halo_m();
@@ -421,6 +546,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
 
     struct Computed {
         std::vector<std::shared_ptr<const Raster>> rasters;
+        std::vector<PointLayer> points;
         std::string scenario;
         double seconds = 0.0;
     };
@@ -461,6 +587,8 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
                 Computed c;
                 c.scenario = name;
                 for (auto& r : rasters) c.rasters.push_back(std::make_shared<const Raster>(std::move(r)));
+                c.points = p.model->compute_points(stack, options.threads);
+                for (const auto& layer : c.points) check_point_layer(layer, id);
                 c.seconds = seconds_since(t0);
                 log_line(options, fmt::format("scenario '{}': {} computed in {:.2f} s", name, id, c.seconds));
                 timings[name][id] = c.seconds;
@@ -534,7 +662,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
                                            : fmt::format("{}__{}", name, spec.name),
                                    fmt::format("{} ({}), scenario '{}'{}", spec.description, spec.unit, name,
                                                variant ? ", variant " + p.variant : std::string()),
-                                   spec.unit, &values, {spec.style, spec.style_min, spec.style_max}});
+                                   spec.unit, &values, {spec.style, spec.style_min, spec.style_max, spec.classes}});
                 OutputSummary summary;
                 summary.scenario = name;
                 summary.indicator = p.indicator->descriptor().id + (variant ? " [" + p.variant + "]" : std::string());
@@ -597,6 +725,21 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
                         });
                     }
                 }
+            }
+        }
+        // Point layers (receivers, facade points, dwellings) and their per-area statistics.
+        for (std::size_t k = 0; k < plan.indicators.size(); ++k) {
+            const auto& p = plan.indicators[k];
+            const Computed& c = *by_scenario[name][k];
+            const bool variant = !p.variant.empty();
+            for (const auto& layer : c.points) {
+                const auto table = variant ? fmt::format("{}__{}__{}", name, layer.name, p.table_suffix)
+                                           : fmt::format("{}__{}", name, layer.name);
+                writer.add_vector(point_layer_out(layer, table,
+                                                  fmt::format("{}, scenario '{}'{}", layer.description, name,
+                                                              variant ? ", variant " + p.variant : std::string())));
+                if (variant || !have_areas || layer.residents.empty()) continue;
+                add_point_area_columns(areas_layer, layer, grid, stack.raster(std::string(layer::area_index)), area_count);
             }
         }
         if (have_areas) {

@@ -56,5 +56,26 @@ TEST(LayerStack, MissingLayersAndWrongSizesAreNamed) {
     EXPECT_EQ(s.hash_of("absent"), 0u);
 }
 
+TEST(LayerStack, ScalarsAreSharedByCopiesAndKeyRecomputation) {
+    const auto grid = test::make_grid(8, 8);
+    LayerStack a(grid);
+    EXPECT_FALSE(a.has_scalar("grid.center_lat_deg"));
+    try {
+        (void)a.scalar("grid.center_lat_deg");
+        FAIL();
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find("grid.center_lat_deg"), std::string::npos);
+    }
+    EXPECT_EQ(a.hash_of("grid.center_lat_deg"), 0u);
+    a.set_scalar("grid.center_lat_deg", 52.1);
+    LayerStack b = a;
+    EXPECT_EQ(b.scalar("grid.center_lat_deg"), 52.1);
+    EXPECT_EQ(a.hash_of(std::vector<std::string>{"grid.center_lat_deg"}), b.hash_of(std::vector<std::string>{"grid.center_lat_deg"}));
+    b.set_scalar("grid.center_lat_deg", 52.2);
+    EXPECT_NE(a.hash_of("grid.center_lat_deg"), b.hash_of("grid.center_lat_deg"));
+    EXPECT_EQ(a.scalar("grid.center_lat_deg"), 52.1) << "a copy's scalars are its own";
+    EXPECT_EQ(b.scalar_names(), std::vector<std::string>{"grid.center_lat_deg"});
+}
+
 }  // namespace
 }  // namespace areatwin

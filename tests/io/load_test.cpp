@@ -718,5 +718,73 @@ TEST(VectorExtent, ReprojectsFeatureBounds) {
     EXPECT_DOUBLE_EQ(box.max_y, 400060.0);
 }
 
+TEST(ReadTable, CsvRowsBecomeFeaturesWithNumbersAndTexts) {
+    test::TempDir dir("read_table");
+    const fs::path csv = dir.path / "climate.csv";
+    std::ofstream(csv) << "Direction_deg,speed_m_s,Stability,frequency,note\n"
+                       << "0,3.5,D,0.25,north\n"
+                       << "90,1e1,c,0.75,\n";
+    SourceSpec source;
+    source.role = "meteo";
+    source.path = csv;
+    source.declared_at = "batch.yaml:7";
+    source.fields["speed_ms"] = FieldMapping{"SPEED_M_S", "", std::nullopt};
+    source.fields["height_m"] = FieldMapping{"", "", AttributeValue{10.0}};
+    LoadReport report;
+    const FeatureSet set = read_table(source, report);
+    ASSERT_EQ(set.features.size(), 2u);
+    const Feature& first = set.features[0];
+    EXPECT_TRUE(first.geometry.empty());
+    EXPECT_EQ(first.number("direction_deg"), 0.0) << "column names are lower-cased";
+    EXPECT_EQ(first.number("speed_ms"), 3.5) << "the fields mapping renames";
+    EXPECT_FALSE(first.number("speed_m_s").has_value());
+    EXPECT_EQ(first.text("stability"), "D");
+    EXPECT_EQ(first.text("note"), "north");
+    EXPECT_EQ(first.number("height_m"), 10.0) << "a default fills a column the table lacks";
+    EXPECT_EQ(set.features[1].number("speed_ms"), 10.0);
+    EXPECT_FALSE(set.features[1].attributes.count("note")) << "empty cells are absent";
+    ASSERT_EQ(report.files.size(), 1u);
+    EXPECT_EQ(report.files[0].role, "meteo");
+
+    source.fields["speed_ms"] = FieldMapping{"wind", "", std::nullopt};
+    try {
+        (void)read_table(source, report);
+        FAIL();
+    } catch (const DataError& e) {
+        EXPECT_THAT(e.what(), AllOf(HasSubstr("batch.yaml:7"), HasSubstr("climate.csv"), HasSubstr("'wind'"),
+                                    HasSubstr("direction_deg")));
+    }
+}
+
+TEST(ReadTable, LoadInputsPutsTablesAndTheGridCentreIntoTheStack) {
+    test::TempDir dir("load_table");
+    const fs::path csv = dir.path / "weather.csv";
+    std::ofstream(csv) << "hour,ta_c\n12,28\n13,29\n";
+    SourceSpec source;
+    source.role = "weather";
+    source.path = csv;
+    // The RD New grid centred on its own origin, the Onze Lieve Vrouwetoren in Amersfoort:
+    // x = 155000, y = 463000 is 52.15517440 N, 5.38720621 E in WGS 84 (the reference point of the
+    // approximation formulas of Schreutelkamp & Strang van Hees, "Benaderingsformules voor de
+    // transformatie tussen RD- en WGS84-kaartcoordinaten", 2001; on the Bessel ellipsoid of RD itself it is
+    // 52 deg 09' 22.178" N, 5 deg 23' 15.500" E, about 110 m away).
+    GridSpec grid;
+    grid.origin_x = 154000.0;
+    grid.origin_y = 464000.0;
+    grid.cell_size_m = 100.0;
+    grid.cols = 20;
+    grid.rows = 20;
+    LoadReport report;
+    const LayerStack stack = load_inputs({source}, grid, report);
+    ASSERT_TRUE(stack.has_features("weather"));
+    EXPECT_EQ(stack.features("weather").features.size(), 2u);
+    EXPECT_EQ(stack.features("weather").features[1].number("ta_c"), 29.0);
+    EXPECT_EQ(report.feature_counts.at("weather"), 2);
+    // PROJ's EPSG:28992 -> 4326 uses the published 7-parameter datum shift (about 1 m accurate), so
+    // allow 1e-4 degrees (about 10 m).
+    EXPECT_NEAR(stack.scalar("grid.center_lat_deg"), 52.15517440, 1e-4);
+    EXPECT_NEAR(stack.scalar("grid.center_lon_deg"), 5.38720621, 1e-4);
+}
+
 }  // namespace
 }  // namespace areatwin::io

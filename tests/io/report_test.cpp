@@ -382,6 +382,44 @@ TEST(ReportColours, AgreeWithTheQgisStyleOfEveryRamp) {
     EXPECT_EQ((std::array<int, 3>{above55.r, above55.g, above55.b}), (std::array<int, 3>{243, 198, 131}));
 }
 
+// Explicit classes (the PET classes of a heat map, say): the QML lists each class with its upper bound
+// and label, the PNG colour follows the same discrete rule, and bad classes are refused by name.
+TEST(ReportColours, ExplicitClassesAreDiscreteInQmlAndPng) {
+    RasterStyle style{"viridis", 0.0, 50.0,
+                      {{0.0, "#2c7bb6", "cold & < 18"}, {18.0, "#ffffbf", "comfortable"}, {35.0, "#d7191c", "strong"}}};
+    const std::string qml = detail::raster_style_qml(style, "t");
+    EXPECT_NE(qml.find("colorRampType=\"DISCRETE\""), std::string::npos);
+    EXPECT_NE(qml.find("value=\"18\" label=\"cold &amp; &lt; 18\" color=\"#2c7bb6\""), std::string::npos);
+    EXPECT_NE(qml.find("value=\"35\" label=\"comfortable\" color=\"#ffffbf\""), std::string::npos);
+    EXPECT_NE(qml.find("value=\"inf\" label=\"strong\" color=\"#d7191c\""), std::string::npos);
+    auto colour = [&](double v) {
+        const auto c = detail::raster_style_colour(style, v);
+        return std::array<int, 3>{c.r, c.g, c.b};
+    };
+    EXPECT_EQ(colour(-10.0), (std::array<int, 3>{0x2c, 0x7b, 0xb6})) << "below the first class: its colour";
+    EXPECT_EQ(colour(18.0), (std::array<int, 3>{0x2c, 0x7b, 0xb6})) << "a break belongs to the lower class, as in QGIS";
+    EXPECT_EQ(colour(18.5), (std::array<int, 3>{0xff, 0xff, 0xbf}));
+    EXPECT_EQ(colour(99.0), (std::array<int, 3>{0xd7, 0x19, 0x1c})) << "the last class is open-ended";
+
+    RasterStyle bad = style;
+    bad.classes[1].colour = "yellow";
+    EXPECT_THROW((void)detail::raster_style_qml(bad, "t"), ConfigError);
+    bad = style;
+    bad.classes[2].lower = 10.0;
+    try {
+        (void)detail::raster_style_qml(bad, "baseline__heat_pet");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("baseline__heat_pet"), std::string::npos);
+    }
+
+    const std::string points = detail::point_style_qml(style, "pet_c", "p");
+    EXPECT_NE(points.find("graduatedSymbol\" attr=\"pet_c\""), std::string::npos);
+    EXPECT_NE(points.find("lower=\"18\" upper=\"35\" symbol=\"1\" label=\"comfortable\""), std::string::npos);
+    const std::string noise_points = detail::point_style_qml({"noise", 40.0, 80.0, {}}, "lden", "p");
+    EXPECT_NE(noise_points.find("lower=\"50\" upper=\"55\""), std::string::npos) << "the 5 dB classes";
+}
+
 // Small grids are enlarged by a whole factor, large ones reduced, mid-sized ones drawn one pixel per cell.
 TEST(ReportMaps, FrameKeepsCellsSquareWithinTheWidthLimits) {
     GridSpec g = test_grid();

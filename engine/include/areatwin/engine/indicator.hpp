@@ -12,6 +12,7 @@
 #include "areatwin/engine/layer_stack.hpp"
 #include "areatwin/engine/parameters.hpp"
 #include "areatwin/engine/raster.hpp"
+#include "areatwin/engine/style.hpp"
 #include "areatwin/engine/tiling.hpp"
 
 namespace areatwin {
@@ -25,6 +26,37 @@ struct OutputSpec {
     std::string style;         // colour ramp for QGIS: "green", "noise", "heat", "diverging"
     double style_min = 0.0;    // value range of the ramp
     double style_max = 100.0;
+    std::vector<StyleClass> classes;  // non-empty: a discrete style with these classes instead of the ramp
+};
+
+// One attribute column of a point layer an indicator computes.
+struct PointColumn {
+    std::string name;          // column name, e.g. "lden_dba"
+    std::string unit;
+    std::string description;
+    bool text = false;
+    std::vector<double> values;        // one per point when !text; NaN is written as NULL
+    std::vector<std::string> texts;    // one per point when text
+    std::vector<double> thresholds;    // per-area statistics report the weight (residents) above each
+};
+
+// A point layer an indicator computes (receiver points, facade points, dwellings), written per scenario
+// as "<scenario>__<name>".
+struct PointLayer {
+    std::string name;          // e.g. "noise_receivers"
+    std::string description;
+    std::vector<Point2> points;        // grid CRS
+    std::vector<PointColumn> columns;
+    // Optional weight per point (residents or dwellings). When given and the batch has areas, the
+    // per-area layer gets, per column with thresholds, the weighted mean and the weight above each
+    // threshold, points assigned to the area of the cell they lie in.
+    std::vector<double> residents;
+    std::string weight_name = "residents";  // what `residents` counts, for column descriptions
+    std::string style_column;  // the column QGIS colours the points by; empty: one symbol
+    std::string style = "viridis";
+    double style_min = 0.0;
+    double style_max = 100.0;
+    std::vector<StyleClass> classes;
 };
 
 // The identity and model card of an indicator, declared once next to its code.
@@ -95,6 +127,14 @@ public:
     // Working memory per tile cell beyond inputs and outputs, for the memory estimate.
     [[nodiscard]] virtual double working_bytes_per_cell() const { return 16.0; }
     virtual void compute(const TileContext& ctx, TileOutputs& out) const = 0;
+    // Point layers, computed once per scenario from the whole stack after the rasters. May run parallel
+    // work inside (`threads` as for the executor: 0 means all cores) and must give the same values for
+    // any thread count. Default: none.
+    [[nodiscard]] virtual std::vector<PointLayer> compute_points(const LayerStack& inputs, int threads) const {
+        (void)inputs;
+        (void)threads;
+        return {};
+    }
     [[nodiscard]] virtual Explanation explain(const LayerStack& inputs, double x, double y) const = 0;
 };
 

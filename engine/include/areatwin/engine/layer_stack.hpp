@@ -30,9 +30,14 @@ public:
     void set_raster(const std::string& name, std::shared_ptr<const Raster> raster);
     void set_features(const std::string& role, std::shared_ptr<const FeatureSet> features);
     void remove_raster(const std::string& name);
+    // Named numbers that describe the whole stack, e.g. "grid.center_lat_deg" (set by the loader).
+    void set_scalar(const std::string& name, double value);
 
     [[nodiscard]] bool has_raster(const std::string& name) const { return rasters_.count(name) > 0; }
     [[nodiscard]] bool has_features(const std::string& role) const { return features_.count(role) > 0; }
+    [[nodiscard]] bool has_scalar(const std::string& name) const { return scalars_.count(name) > 0; }
+    // Throws DataError naming the scalar when it is absent.
+    [[nodiscard]] double scalar(const std::string& name) const;
     // Throws DataError naming the layer when it is absent.
     [[nodiscard]] const Raster& raster(const std::string& name) const;
     [[nodiscard]] const FeatureSet& features(const std::string& role) const;
@@ -42,7 +47,10 @@ public:
     [[nodiscard]] std::vector<std::string> raster_names() const;
     [[nodiscard]] std::vector<std::string> feature_roles() const;
 
-    // Hash of a layer by name ("landcover.grass" or a role name such as "roads"); 0 if absent.
+    [[nodiscard]] std::vector<std::string> scalar_names() const;
+
+    // Hash of a layer or scalar by name ("landcover.grass", a role name such as "roads", or
+    // "grid.center_lat_deg"); 0 if absent.
     [[nodiscard]] std::uint64_t hash_of(const std::string& name) const;
     // Combined hash of several layers: equal when every named layer is equal.
     [[nodiscard]] std::uint64_t hash_of(const std::vector<std::string>& names) const;
@@ -55,6 +63,7 @@ private:
     GridSpec grid_;
     std::map<std::string, RasterEntry> rasters_;
     std::map<std::string, FeatureEntry> features_;
+    std::map<std::string, double> scalars_;
 };
 
 }  // namespace areatwin

@@ -12,6 +12,7 @@
 #include "areatwin/engine/features.hpp"
 #include "areatwin/engine/grid.hpp"
 #include "areatwin/engine/raster.hpp"
+#include "areatwin/engine/style.hpp"
 
 namespace areatwin::io {
 
@@ -20,6 +21,7 @@ struct RasterStyle {
     std::string ramp = "viridis";  // "green", "noise", "heat", "diverging", "viridis"
     double min = 0.0;
     double max = 100.0;
+    std::vector<StyleClass> classes;  // non-empty: discrete classes instead of the ramp
 };
 
 struct RasterLayerOut {
@@ -68,6 +70,11 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// A QGIS style for a point layer coloured by the numeric column `column` with the classes of `style`
+// (explicit classes, the 5 dB noise classes, or five steps of the ramp); ConfigError naming `table` for
+// a bad style. The result goes into VectorLayerOut::style_qml.
+std::string point_style_qml(const RasterStyle& style, const std::string& column, const std::string& table);
 
 // Fails with ConfigError naming the path when the destination's folder does not exist or is not
 // writable; called while planning, before any computing.

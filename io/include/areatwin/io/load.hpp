@@ -2,7 +2,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "areatwin/engine/features.hpp"
@@ -28,8 +30,19 @@ Raster read_raster(const SourceSpec& source, const GridSpec& grid, Resampling re
 // Landcover from a class raster: per-class fractions of each cell (counting source pixels per cell).
 std::map<std::string, Raster> read_landcover_raster(const SourceSpec& source, const GridSpec& grid, LoadReport& report);
 
+// Reads a table source (a role of geometry "table": CSV or any OGR layer) into features without geometry,
+// one per row, one attribute per column: names in lower case (or renamed by `fields:`), cells that parse
+// whole as numbers as double, other cells as text, empty cells absent. DataError naming the file, layer
+// and column for a duplicate column or a mapped field that is not there.
+FeatureSet read_table(const SourceSpec& source, LoadReport& report);
+
+// The centre of the grid in WGS 84 as (longitude, latitude) degrees, converted with PROJ; nullopt when the
+// grid CRS cannot be transformed.
+std::optional<std::pair<double, double>> grid_center_lon_lat(const GridSpec& grid);
+
 // Loads every source of every role (sources of one role in priority order: first wins inside its
-// coverage) into a stack on `grid`: feature sets per role and the derived grid layers.
+// coverage) into a stack on `grid`: feature sets per role (table roles: their rows, sources appended in
+// order), the derived grid layers, and the scalars "grid.center_lon_deg" and "grid.center_lat_deg".
 LayerStack load_inputs(const std::vector<SourceSpec>& sources, const GridSpec& grid, LoadReport& report);
 
 // (Re)builds the grid layers derived from the feature sets of `roles` (rasterisation of land cover
