@@ -129,6 +129,30 @@ void BM_FindReflections_Order1(benchmark::State& state) {
 }
 BENCHMARK(BM_FindReflections_Order1)->Arg(250)->Arg(500);
 
+// The same first-order search prepared once per receiver (ReceiverReflections), as in a receiver loop over
+// many sources: 256 sources per receiver; the preparation is included in the timed loop once per receiver.
+void BM_ReceiverReflections_Order1(benchmark::State& state) {
+    const FacadeIndex index = town(nullptr);
+    const auto sr = pairs();
+    ReflectionOptions opt;
+    opt.max_order = 1;
+    opt.max_path_length_m = static_cast<double>(state.range(0));
+    ReceiverReflections prepared;
+    std::vector<ReflectionPath> paths;
+    std::size_t i = 0, found = 0;
+    for (auto _ : state) {
+        if ((i & 255) == 0) prepared.prepare(index, sr[(i >> 8) & 255].second, 4.0, opt.max_path_length_m, opt);
+        const Point2& s = sr[i++ & 255].first;
+        prepared.paths_from(s, 0.05, paths);
+        found += paths.size();
+        benchmark::DoNotOptimize(paths.data());
+    }
+    state.SetItemsProcessed(state.iterations());
+    state.counters["paths_per_call"] = static_cast<double>(found) / static_cast<double>(state.iterations());
+    state.counters["kept_facades"] = static_cast<double>(prepared.facade_count());
+}
+BENCHMARK(BM_ReceiverReflections_Order1)->Arg(250)->Arg(500);
+
 void BM_FindReflections_Order2(benchmark::State& state) {
     const FacadeIndex index = town(nullptr);
     const auto sr = pairs();

@@ -415,5 +415,46 @@ TEST(NoiseReflection, IsoTr17534Tc16ReflectingBarrier) {
     std::printf("TC16 reflection: max |delta| L_H/L_F/L %.3f dB (63 Hz L_F, L: retro-diffraction not modelled)\n", worst);
 }
 
+
+TEST(NoiseReflection, ReceiverPreparedSearchEqualsThePlainSearch) {
+    // Oracle: find_reflections (order 1) on 300 random buildings and 200 random S-R pairs; the prepared
+    // receiver search must return the same paths (facade, point, length, validity) in the same order.
+    FacadeIndex index(30.0);
+    std::uint64_t state = 99;
+    const auto next = [&] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<double>(state >> 11) / 9007199254740992.0;
+    };
+    for (std::int64_t b = 0; b < 300; ++b) {
+        const double x = 600.0 * next(), y = 600.0 * next(), w = 8.0 + 15.0 * next(), d = 8.0 + 15.0 * next();
+        index.add_building({{x, y}, {x + w, y}, {x + w, y + d}, {x, y + d}}, 0.0, 4.0 + 12.0 * next(), uniform(0.1), b);
+    }
+    index.finish();
+    ReflectionOptions opt;
+    opt.max_path_length_m = 250.0;
+    ReflectionWorkspace work;
+    ReceiverReflections prepared;
+    std::vector<ReflectionPath> plain, fast;
+    std::size_t total = 0;
+    for (int q = 0; q < 200; ++q) {
+        const Point2 r{100.0 + 400.0 * next(), 100.0 + 400.0 * next()};
+        const Point2 s{r.x + 200.0 * (next() - 0.5), r.y + 200.0 * (next() - 0.5)};
+        find_reflections(index, s, 0.05, r, 4.0, opt, work, plain);
+        prepared.prepare(index, r, 4.0, 250.0, opt);
+        prepared.paths_from(s, 0.05, fast);
+        ASSERT_EQ(plain.size(), fast.size()) << "pair " << q;
+        for (std::size_t k = 0; k < plain.size(); ++k) {
+            EXPECT_EQ(plain[k].points[0].facade, fast[k].points[0].facade);
+            EXPECT_NEAR(plain[k].points[0].plan.x, fast[k].points[0].plan.x, 1e-9);
+            EXPECT_NEAR(plain[k].points[0].plan.y, fast[k].points[0].plan.y, 1e-9);
+            EXPECT_NEAR(plain[k].length_m, fast[k].length_m, 1e-9);
+            EXPECT_EQ(plain[k].valid_homogeneous, fast[k].valid_homogeneous);
+            EXPECT_EQ(plain[k].valid_favourable, fast[k].valid_favourable);
+        }
+        total += plain.size();
+    }
+    EXPECT_GT(total, 100u);  // the scene does produce reflections
+}
+
 }  // namespace
 }  // namespace areatwin::indicators::noise
