@@ -65,6 +65,43 @@ bool fully_absorbing(const Facade& f) {
     return std::all_of(f.absorption.begin(), f.absorption.end(), [](double a) { return a >= 1.0; });
 }
 
+constexpr std::uint32_t kNone = static_cast<std::uint32_t>(-1);
+
+// True when the leg a -> b crosses a facade of `owner` other than skip0 / skip1 (the facades the leg ends on).
+bool leg_blocked_by_owner(const FacadeIndex& index, std::int64_t owner, const Point2& a, const Point2& b,
+                          std::uint32_t skip0, std::uint32_t skip1) {
+    if (owner < 0) return false;
+    const auto [first, last] = index.owner_facades(owner);
+    for (const std::uint32_t* it = first; it != last; ++it) {
+        if (*it == skip0 || *it == skip1) continue;
+        if (crosses(index.facades()[*it], a, b)) return true;
+    }
+    return false;
+}
+
+// Straight and curved ray heights at the reflection points, validity against the facades, absorption.
+bool finish_path(const FacadeIndex& index, double z_s, double z_r, ReflectionPath& path) {
+    const double x = path.length_m;
+    const double d = std::sqrt(x * x + (z_r - z_s) * (z_r - z_s));
+    const double gamma = std::max(1000.0, 8.0 * d);
+    const double base = std::sqrt(std::max(0.0, gamma * gamma - x * x / 4.0));
+    path.valid_homogeneous = true;
+    path.valid_favourable = true;
+    path.absorption_db.fill(0.0);
+    for (std::size_t j = 0; j < path.order; ++j) {
+        ReflectionPoint& p = path.points[j];
+        const Facade& f = index.facades()[p.facade];
+        p.ray_z_h_m = z_s + (z_r - z_s) * p.unfolded_x_m / x;
+        const double dx = p.unfolded_x_m - x / 2.0;
+        p.ray_z_f_m = p.ray_z_h_m + std::sqrt(std::max(0.0, gamma * gamma - dx * dx)) - base;
+        path.valid_homogeneous = path.valid_homogeneous && p.ray_z_h_m >= f.base_z_m && p.ray_z_h_m <= f.top_z_m;
+        path.valid_favourable = path.valid_favourable && p.ray_z_f_m >= f.base_z_m && p.ray_z_f_m <= f.top_z_m;
+        const Bands a = reflection_absorption_db(f.absorption);
+        for (std::size_t i = 0; i < kBandCount; ++i) path.absorption_db[i] += a[i];
+    }
+    return path.valid_homogeneous || path.valid_favourable;
+}
+
 struct Search {
     const FacadeIndex& index;
     const std::vector<std::uint32_t>& candidates;
@@ -111,13 +148,9 @@ struct Search {
         for (std::size_t leg = 0; leg <= k; ++leg) {
             const Point2 a = path.leg_start(leg, s), b = path.leg_end(leg, r);
             for (std::size_t j = 0; j < k; ++j) {
-                const std::int64_t owner = facades[seq[j]].owner;
-                if (owner < 0) continue;
-                for (const std::uint32_t c : candidates) {
-                    const Facade& other = facades[c];
-                    if (other.owner != owner) continue;
-                    if ((leg > 0 && c == seq[leg - 1]) || (leg < k && c == seq[leg])) continue;
-                    if (crosses(other, a, b)) return;
+                if (leg_blocked_by_owner(index, facades[seq[j]].owner, a, b, leg > 0 ? seq[leg - 1] : kNone,
+                                         leg < k ? seq[leg] : kNone)) {
+                    return;
                 }
             }
             x += plan_dist(a, b);
@@ -126,24 +159,7 @@ struct Search {
         path.length_m = x;
         if (!(x <= options.max_path_length_m)) return;
         // Heights of the unfolded ray at each reflection point: straight (H) and circular arc (F, notes 8.5).
-        const double d = std::hypot(x, z_r - z_s);
-        const double gamma = std::max(1000.0, 8.0 * d);
-        const double base = std::sqrt(std::max(0.0, gamma * gamma - x * x / 4.0));
-        path.valid_homogeneous = true;
-        path.valid_favourable = true;
-        path.absorption_db.fill(0.0);
-        for (std::size_t j = 0; j < k; ++j) {
-            ReflectionPoint& p = path.points[j];
-            const Facade& f = facades[p.facade];
-            p.ray_z_h_m = z_s + (z_r - z_s) * p.unfolded_x_m / x;
-            const double dx = p.unfolded_x_m - x / 2.0;
-            p.ray_z_f_m = p.ray_z_h_m + std::sqrt(std::max(0.0, gamma * gamma - dx * dx)) - base;
-            path.valid_homogeneous = path.valid_homogeneous && p.ray_z_h_m >= f.base_z_m && p.ray_z_h_m <= f.top_z_m;
-            path.valid_favourable = path.valid_favourable && p.ray_z_f_m >= f.base_z_m && p.ray_z_f_m <= f.top_z_m;
-            const Bands a = reflection_absorption_db(f.absorption);
-            for (std::size_t i = 0; i < kBandCount; ++i) path.absorption_db[i] += a[i];
-        }
-        if (path.valid_homogeneous || path.valid_favourable) out.push_back(path);
+        if (finish_path(index, z_s, z_r, path)) out.push_back(path);
     }
 
     void recurse(std::uint32_t* seq, std::size_t depth, std::size_t order) const {
@@ -213,6 +229,12 @@ std::size_t FacadeIndex::add_building(const std::vector<Point2>& ring, double ba
 
 void FacadeIndex::finish() {
     finished_ = true;
+    by_owner_.clear();
+    for (std::uint32_t id = 0; id < facades_.size(); ++id) {
+        if (facades_[id].owner >= 0) by_owner_.push_back(id);
+    }
+    std::stable_sort(by_owner_.begin(), by_owner_.end(),
+                     [&](std::uint32_t x, std::uint32_t y) { return facades_[x].owner < facades_[y].owner; });
     if (facades_.empty()) {
         cols_ = rows_ = 0;
         offsets_.assign(1, 0);
@@ -258,6 +280,15 @@ void FacadeIndex::finish() {
             ids_.assign(counts.back(), 0);
         }
     }
+}
+
+std::pair<const std::uint32_t*, const std::uint32_t*> FacadeIndex::owner_facades(std::int64_t owner) const {
+    if (owner < 0 || by_owner_.empty()) return {nullptr, nullptr};
+    const auto less = [&](std::uint32_t id, std::int64_t o) { return facades_[id].owner < o; };
+    const auto* first = std::lower_bound(by_owner_.data(), by_owner_.data() + by_owner_.size(), owner, less);
+    const auto* last = first;
+    while (last != by_owner_.data() + by_owner_.size() && facades_[*last].owner == owner) ++last;
+    return {first, last};
 }
 
 void FacadeIndex::query(const Box2& box, std::vector<std::uint32_t>& out) const {
@@ -324,6 +355,62 @@ void find_reflections(const FacadeIndex& index, const Point2& s, double z_s_m, c
     const Search search{index, work.candidates, s, r, z_s_m, z_r_m, options, out};
     std::array<std::uint32_t, kMaxReflectionOrder> seq{};
     for (std::size_t order = 1; order <= options.max_order; ++order) search.recurse(seq.data(), 0, order);
+}
+
+void ReceiverReflections::prepare(const FacadeIndex& index, const Point2& r, double z_r_m, double radius_m,
+                                  const ReflectionOptions& options) {
+    if (!index.finished()) throw InternalError("facade index: prepare() before finish()");
+    index_ = &index;
+    r_ = r;
+    z_r_ = z_r_m;
+    options_ = options;
+    kept_.clear();
+    index.query({r.x - radius_m, r.y - radius_m, r.x + radius_m, r.y + radius_m}, candidates_);
+    for (const std::uint32_t id : candidates_) {
+        const Facade& f = index.facades()[id];
+        if (fully_absorbing(f)) continue;
+        const double side = side_of(f, r);
+        if (!reflecting_side_ok(f, side)) continue;
+        kept_.push_back({id, f.a, f.b, mirror(f, r), side > 0.0 ? 1.0 : -1.0});
+    }
+}
+
+void ReceiverReflections::paths_from(const Point2& s, double z_s_m, std::vector<ReflectionPath>& out) const {
+    out.clear();
+    if (index_ == nullptr) return;
+    for (const Kept& k : kept_) {
+        // S on the same (reflecting) side as R.
+        const double cs = cross(k.a, k.b, s);
+        if (cs * k.side_r <= 0.0) continue;
+        const double len_f = plan_dist(k.a, k.b);
+        if (std::abs(cs) / len_f <= kSideTolM) continue;
+        // P: where S -> R' meets the facade; on the segment, strictly between S and R'.
+        const double rx = k.image.x - s.x, ry = k.image.y - s.y, sx = k.b.x - k.a.x, sy = k.b.y - k.a.y;
+        const double den = rx * sy - ry * sx;
+        if (den == 0.0) continue;
+        const double t = ((k.a.x - s.x) * sy - (k.a.y - s.y) * sx) / den;
+        const double u = ((k.a.x - s.x) * ry - (k.a.y - s.y) * rx) / den;
+        const double tol_u = kOnSegmentTolM / len_f;
+        if (u < -tol_u || u > 1.0 + tol_u || t <= 0.0 || t >= 1.0) continue;
+        ReflectionPath path;
+        path.order = 1;
+        path.points[0].plan = {s.x + t * rx, s.y + t * ry};
+        path.points[0].facade = k.id;
+        const double leg0 = plan_dist(s, path.points[0].plan);
+        path.points[0].unfolded_x_m = leg0;
+        path.length_m = std::sqrt(rx * rx + ry * ry);
+        if (!(path.length_m <= options_.max_path_length_m)) continue;
+        if (options_.min_receiver_wall_distance_m > 0.0 &&
+            plan_dist(path.points[0].plan, r_) < options_.min_receiver_wall_distance_m) {
+            continue;
+        }
+        const std::int64_t owner = index_->facades()[k.id].owner;
+        if (leg_blocked_by_owner(*index_, owner, s, path.points[0].plan, kNone, k.id) ||
+            leg_blocked_by_owner(*index_, owner, path.points[0].plan, r_, k.id, kNone)) {
+            continue;
+        }
+        if (finish_path(*index_, z_s_m, z_r_, path)) out.push_back(path);
+    }
 }
 
 Bands reflection_absorption_db(const Bands& alpha) {

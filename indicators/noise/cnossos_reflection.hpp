@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "areatwin/engine/grid.hpp"
@@ -62,6 +63,8 @@ public:
     // Indices of the facades whose bounding box meets the box, sorted ascending, without duplicates,
     // written into `out` (cleared first).
     void query(const Box2& box, std::vector<std::uint32_t>& out) const;
+    // The facades of one owner (ascending indices; empty for owner < 0 or an unknown owner).
+    [[nodiscard]] std::pair<const std::uint32_t*, const std::uint32_t*> owner_facades(std::int64_t owner) const;
 
 private:
     double bucket_m_;
@@ -71,6 +74,7 @@ private:
     std::int64_t cols_ = 0, rows_ = 0;
     std::vector<std::uint32_t> offsets_;  // CSR: bucket b holds ids_[offsets_[b] .. offsets_[b + 1])
     std::vector<std::uint32_t> ids_;
+    std::vector<std::uint32_t> by_owner_;  // facade indices sorted by (owner, index), owners >= 0 only
 };
 
 struct ReflectionOptions {
@@ -119,6 +123,34 @@ struct ReflectionWorkspace {
 // every band gives no path. Screening by other buildings is left to the vertical profile of the legs.
 void find_reflections(const FacadeIndex& index, const Point2& s, double z_s_m, const Point2& r, double z_r_m,
                       const ReflectionOptions& options, ReflectionWorkspace& work, std::vector<ReflectionPath>& out);
+
+// First-order reflections for one receiver and many sources (the scale loop): prepare() keeps the facades
+// within `radius_m` of R that R sees from their reflecting side, with R's image in each; paths_from() then
+// costs a few multiplications per kept facade and source. The paths are those find_reflections returns
+// for max_order = 1 and the same max_path_length_m / min_receiver_wall_distance_m (facades beyond radius_m
+// excepted: choose radius_m >= max_path_length_m / 2 + the S-R distances of interest, or simply the
+// maximum propagation distance). One object per thread; prepare() reuses its buffers.
+class ReceiverReflections {
+public:
+    void prepare(const FacadeIndex& index, const Point2& r, double z_r_m, double radius_m, const ReflectionOptions& options);
+    // Appends to `out` (cleared first), in ascending facade order.
+    void paths_from(const Point2& s, double z_s_m, std::vector<ReflectionPath>& out) const;
+    [[nodiscard]] std::size_t facade_count() const { return kept_.size(); }
+
+private:
+    struct Kept {
+        std::uint32_t id;
+        Point2 a, b;       // facade ends
+        Point2 image;      // R mirrored in the facade line
+        double side_r;     // sign of R's side (+1 left of a -> b, -1 right)
+    };
+    const FacadeIndex* index_ = nullptr;
+    Point2 r_{};
+    double z_r_ = 0.0;
+    ReflectionOptions options_{};
+    std::vector<std::uint32_t> candidates_;
+    std::vector<Kept> kept_;
+};
 
 // -10 lg(1 - alpha) per band, the attenuation of one reflection (Annex II 2.5.8: the image source's power is
 // L_W + 10 lg(1 - alpha_r); notes 8.4). +inf for alpha >= 1.

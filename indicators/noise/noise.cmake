@@ -13,5 +13,6 @@ target_sources(areatwin_indicators PRIVATE
   ${AREATWIN_NOISE_DIR}/cnossos_emission.cpp
   ${AREATWIN_NOISE_DIR}/cnossos_path.cpp
   ${AREATWIN_NOISE_DIR}/cnossos_reflection.cpp
+  ${AREATWIN_NOISE_DIR}/cnossos_lateral.cpp
   ${AREATWIN_NOISE_DIR}/noise_cnossos.cpp
 )
