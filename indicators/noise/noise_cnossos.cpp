@@ -21,6 +21,7 @@
 #include "areatwin/engine/roles.hpp"
 #include "noise/cnossos_emission.hpp"
 #include "noise/cnossos_path.hpp"
+#include "noise/cnossos_lateral.hpp"
 #include "noise/cnossos_reflection.hpp"
 
 namespace areatwin::indicators::noise {
@@ -115,6 +116,9 @@ const IndicatorDescriptor& noise_descriptor() {
             {"facade_absorption", ParameterSpec::Kind::Number, "",
              "absorption coefficient alpha of facades and barriers in every band (default 0.1, NoiseModelling's default; "
              "notes 8.4)", {0.1}, {}, 0.0, 1.0, {}},
+            {"lateral_diffraction", ParameterSpec::Kind::Choice, "",
+             "lateral paths around the vertical edges of buildings and barriers for screened paths (Annex II 2.5.7): "
+             "'no' (default, as in common practice) or 'yes'", {}, {"no"}, 0.0, 0.0, {"no", "yes"}},
             {"facade_receivers", ParameterSpec::Kind::Choice, "",
              "generate facade receivers 2 m in front of every building facade (layer noise_facades, weighted by the "
              "building's dwellings): 'no' (default), '4m' (one row at 4 m) or 'floors' (one per floor)", {}, {"no"}, 0.0,
@@ -203,6 +207,7 @@ struct Settings {
     double floor_height_m;
     double reflection_distance_m;
     double facade_absorption;
+    bool lateral;
 };
 
 // Rasters read along the paths; absent layers mean flat ground at 0 m, no buildings, G = ground_g.
@@ -521,6 +526,8 @@ struct Scene {
     bool ground_nodata = true;
     GridSpec grid;
     std::shared_ptr<FacadeIndex> facades;  // building facades and barriers, when reflections are on
+    std::vector<LateralObstacle> obstacles;  // building footprints and barriers, when lateral paths are on
+    std::vector<Box2> obstacle_boxes;
 
     [[nodiscard]] GridLayers layers(double default_g) const {
         GridLayers l;
@@ -828,6 +835,7 @@ public:
         s_.facade_absorption = p.number("facade_absorption");
         s_.reflection_distance_m = p.number("reflection_distance_m");
         s_.facade_receivers = p.choice("facade_receivers");
+        s_.lateral = p.choice("lateral_diffraction") == "yes";
         s_.facade_spacing_m = p.number("facade_spacing_m");
         s_.floor_height_m = p.number("floor_height_m");
         if (std::abs(s_.hours[0] + s_.hours[1] + s_.hours[2] - 24.0) > 1e-9) {
@@ -1088,7 +1096,11 @@ public:
                 {fmt::format("source_{}", k + 1), c.lden_dba, "dB(A)",
                  fmt::format("Lden share of {}{}; bands 63-8000 Hz: d = {:.1f} m; A_div = {:.2f} dB; A_atm {} dB; "
                              "A_boundary,H {} dB ({}); A_boundary,F {} dB ({}); A (p = {}) {} dB",
-                             what, c.reflections ? fmt::format(", reflected {} time(s) (unfolded path; A includes the facade absorption)", c.reflections) : std::string(),
+                             what,
+                             c.reflections ? fmt::format(", reflected {} time(s) (unfolded path; A includes the facade absorption)", c.reflections)
+                             : c.lateral_side ? fmt::format(", lateral path on the {} (A_boundary = A_dif around vertical edges)",
+                                                            c.lateral_side > 0 ? "left" : "right")
+                                              : std::string(),
                              t.distance_m, t.a_div_db, bands(t.a_atm_db), bands(t.homogeneous.a_boundary),
                              condition_text(t.homogeneous, t.edge_count_h), bands(t.favourable.a_boundary),
                              condition_text(t.favourable, t.edge_count_f), s_.p_favourable, bands(t.attenuation_db))});
@@ -1140,6 +1152,7 @@ private:
         PathTerms terms;
         double lden_dba;
         std::size_t reflections = 0;  // 0: the direct path
+        int lateral_side = 0;         // +1 / -1: a lateral path left / right of S-R
     };
 
     static std::string condition_text(const ConditionTerms& c, std::size_t edges) {
@@ -1190,6 +1203,7 @@ private:
         if (stack.has_raster(dem)) scene->dem = stack.raster_ptr(dem);
         if (stack.has_raster(bh)) scene->building_height = stack.raster_ptr(bh);
         if (s_.reflection_order > 0) build_facades(stack, *scene);
+        if (s_.lateral) build_obstacles(stack, *scene);
         if (s_.ground_from_layer) {
             if (stack.has_raster("ground_g")) {
                 scene->ground_g = stack.raster_ptr("ground_g");
@@ -1263,6 +1277,37 @@ private:
         scene.facades = index;
     }
 
+    void build_obstacles(const LayerStack& stack, Scene& scene) const {
+        const GridSpec& grid = stack.grid();
+        const auto ground_at = [&](const Point2& p) {
+            if (!scene.dem) return 0.0;
+            const auto c = grid.col_of(p.x), r = grid.row_of(p.y);
+            if (!grid.contains_cell(c, r)) return 0.0;
+            const float z = scene.dem->at(c, r);
+            return std::isnan(z) ? 0.0 : static_cast<double>(z);
+        };
+        const auto add = [&](std::vector<Point2> ring, double top) {
+            Box2 b = segment_box(ring.front(), ring.front());
+            for (const auto& p : ring) b = {std::min(b.min_x, p.x), std::min(b.min_y, p.y), std::max(b.max_x, p.x), std::max(b.max_y, p.y)};
+            scene.obstacles.push_back({std::move(ring), top});
+            scene.obstacle_boxes.push_back(b);
+        };
+        if (stack.has_features("buildings")) {
+            for (const Feature& f : stack.features("buildings").features) {
+                const auto h = f.number("height_m");
+                if (!h || !(*h > 0.0) || f.geometry.kind != Geometry::Kind::Polygon) continue;
+                const Box2 b = f.geometry.bounds();
+                const double base = ground_at({0.5 * (b.min_x + b.max_x), 0.5 * (b.min_y + b.max_y)});
+                for (const Polygon& poly : f.geometry.polygons) {
+                    if (!poly.rings.empty()) add(poly.rings[0], base + *h);
+                }
+            }
+        }
+        for (const Barrier& b : scene.barriers) {
+            add({b.a, b.b}, ground_at({0.5 * (b.a.x + b.b.x), 0.5 * (b.a.y + b.b.y)}) + b.height_m);
+        }
+    }
+
     [[nodiscard]] PathContext path_context(const Scene& scene, const Box2& reach, bool exact) const {
         PathContext pc;
         pc.scene = &scene;
@@ -1305,10 +1350,13 @@ private:
                     double min_wall_distance_m = 0.0) const {
         const double max_d2 = s_.max_distance_m * s_.max_distance_m;
         thread_local std::vector<SourcePoint> points;
-        // The facades that may reflect towards this receiver: those whose box meets the square of half side
-        // reflection_distance_m around it (a fresh index per receiver, in the global index's order).
+        // The facades that may reflect towards this receiver (within reflection_distance_m of it): first order
+        // through the per-receiver preparation (R's image in each facade), higher orders through a local index
+        // of the facades whose box meets the square of half side reflection_distance_m around it.
+        thread_local ReceiverReflections first_order;
         std::shared_ptr<FacadeIndex> local;
-        if (pc.scene->facades) {
+        bool prepared = false;
+        if (pc.scene->facades && s_.reflection_order > 1) {
             thread_local std::vector<std::uint32_t> ids;
             const double rd = s_.reflection_distance_m;
             pc.scene->facades->query({xr - rd, yr - rd, xr + rd, yr + rd}, ids);
@@ -1316,6 +1364,8 @@ private:
             for (const auto id : ids) (void)local->add(pc.scene->facades->facades()[id]);
             local->finish();
         }
+        thread_local PathWorkspace work;
+        thread_local PathTerms terms;
         for (const Source* src : sources) {
             points.clear();
             split_source(*src, xr, yr, points);
@@ -1324,10 +1374,10 @@ private:
                 if (d2 > max_d2) continue;
                 en.any = true;
                 const PathProfile profile = cut_profile(pc, sp, xr, yr, height_m);
-                const PathTerms terms = cnossos_path(profile, alpha_, s_.p_favourable);
+                cnossos_path(profile, alpha_, s_.p_favourable, work, terms);
                 std::array<double, kPeriods> a_energy{};
                 for (std::size_t i = 0; i < kBandCount; ++i) {
-                    const double transfer = sp.length_m * std::pow(10.0, -terms.attenuation_db[i] / 10.0);
+                    const double transfer = sp.length_m * terms.transfer[i];
                     double transfer_h = 0.0, transfer_f = 0.0;
                     if (conditions) {
                         transfer_h = sp.length_m * std::pow(10.0, -terms.homogeneous.attenuation_db[i] / 10.0);
@@ -1344,8 +1394,25 @@ private:
                     }
                 }
                 if (contributions) contributions->push_back({sp, terms, energy_to_db(den_energy(a_energy))});
-                if (local && !local->facades().empty()) {
-                    add_reflections(pc, *local, sp, profile, xr, yr, conditions, min_wall_distance_m, en, contributions);
+                if (pc.scene->facades && s_.reflection_order == 1) {
+                    if (!prepared) {
+                        ReflectionOptions opt;
+                        opt.max_order = 1;
+                        opt.max_path_length_m = s_.max_distance_m;
+                        opt.min_receiver_wall_distance_m = min_wall_distance_m;
+                        first_order.prepare(*pc.scene->facades, {xr, yr}, profile.receiver_z_m, s_.reflection_distance_m, opt);
+                        prepared = true;
+                    }
+                    if (first_order.facade_count() > 0) {
+                        add_reflections(pc, nullptr, &first_order, sp, profile, xr, yr, conditions, min_wall_distance_m, en,
+                                        contributions);
+                    }
+                } else if (local && !local->facades().empty()) {
+                    add_reflections(pc, local.get(), nullptr, sp, profile, xr, yr, conditions, min_wall_distance_m, en,
+                                    contributions);
+                }
+                if (s_.lateral && (terms.homogeneous.diffracted || terms.favourable.diffracted)) {
+                    add_lateral(pc, sp, profile, xr, yr, conditions, en, contributions);
                 }
             }
         }
@@ -1354,18 +1421,22 @@ private:
     // The image-source paths of one source point (notes 8.4): each reflected path's unfolded profile is cut
     // leg by leg through the same grid and barriers, evaluated as a direct path, and loses the facade
     // absorption; a condition in which the ray misses a facade contributes nothing.
-    void add_reflections(const PathContext& pc, const FacadeIndex& facades, const SourcePoint& sp, const PathProfile& direct,
-                         double xr, double yr, bool conditions, double min_wall_distance_m, Energies& en,
-                         std::vector<Contribution>* contributions) const {
+    void add_reflections(const PathContext& pc, const FacadeIndex* facades, const ReceiverReflections* first_order,
+                         const SourcePoint& sp, const PathProfile& direct, double xr, double yr, bool conditions,
+                         double min_wall_distance_m, Energies& en, std::vector<Contribution>* contributions) const {
         thread_local ReflectionWorkspace work;
         thread_local std::vector<ReflectionPath> paths;
         thread_local PathProfile leg, unfolded;
-        ReflectionOptions opt;
-        opt.max_order = s_.reflection_order;
-        opt.max_path_length_m = s_.max_distance_m;
-        opt.min_receiver_wall_distance_m = min_wall_distance_m;
         const Point2 s{sp.x, sp.y}, r{xr, yr};
-        find_reflections(facades, s, direct.source_z_m, r, direct.receiver_z_m, opt, work, paths);
+        if (first_order) {
+            first_order->paths_from(s, direct.source_z_m, paths);
+        } else {
+            ReflectionOptions opt;
+            opt.max_order = s_.reflection_order;
+            opt.max_path_length_m = s_.max_distance_m;
+            opt.min_receiver_wall_distance_m = min_wall_distance_m;
+            find_reflections(*facades, s, direct.source_z_m, r, direct.receiver_z_m, opt, work, paths);
+        }
         for (const ReflectionPath& path : paths) {
             unfold_profile(
                 path, s, direct.source_z_m, r, direct.receiver_z_m, direct.source_g,
@@ -1400,6 +1471,48 @@ private:
                 shown.attenuation_db = a;
                 contributions->push_back({sp, shown, energy_to_db(den_energy(a_energy)), path.order});
             }
+        }
+    }
+
+    // Lateral paths around the vertical edges of the obstacles (buildings and barriers) near the S-R segment
+    // (cnossos_lateral.cpp, Annex II 2.5.7): each side's unfolded profile through the same grid and ground.
+    void add_lateral(const PathContext& pc, const SourcePoint& sp, const PathProfile& direct, double xr, double yr,
+                     bool conditions, Energies& en, std::vector<Contribution>* contributions) const {
+        thread_local std::vector<LateralObstacle> near;
+        thread_local LateralWorkspace work;
+        thread_local std::vector<LateralPath> paths;
+        thread_local PathProfile leg, unfolded;
+        const Point2 s{sp.x, sp.y}, r{xr, yr};
+        const double margin = 0.25 * direct.length_m + 10.0;  // obstacles near the straight path
+        const Box2 box{std::min(s.x, r.x) - margin, std::min(s.y, r.y) - margin, std::max(s.x, r.x) + margin,
+                       std::max(s.y, r.y) + margin};
+        near.clear();
+        for (std::size_t k = 0; k < pc.scene->obstacles.size(); ++k) {
+            if (boxes_overlap(pc.scene->obstacle_boxes[k], box)) near.push_back(pc.scene->obstacles[k]);
+        }
+        lateral_paths(near, s, direct.source_z_m, r, direct.receiver_z_m, work, paths);
+        for (const LateralPath& path : paths) {
+            unfold_polyline(
+                path.plan, direct.source_z_m, direct.receiver_z_m, direct.source_g,
+                [&](const LegRequest& req, PathProfile& out) { (void)cut_segment(pc, req.from.x, req.from.y, req.to.x, req.to.y, out); },
+                leg, unfolded);
+            const PathTerms terms = cnossos_lateral_path(unfolded, path, alpha_, s_.p_favourable);
+            std::array<double, kPeriods> a_energy{};
+            for (std::size_t i = 0; i < kBandCount; ++i) {
+                const double transfer = sp.length_m * std::pow(10.0, -terms.attenuation_db[i] / 10.0);
+                const double transfer_h = sp.length_m * std::pow(10.0, -terms.homogeneous.attenuation_db[i] / 10.0);
+                const double transfer_f = sp.length_m * std::pow(10.0, -terms.favourable.attenuation_db[i] / 10.0);
+                for (std::size_t p = 0; p < kPeriods; ++p) {
+                    const double e = sp.src->power[p][i] * transfer;
+                    en.e[p][i] += e;
+                    a_energy[p] += e * kAWeightEnergy[i];
+                    if (conditions) {
+                        en.e_h[p][i] += sp.src->power[p][i] * transfer_h;
+                        en.e_f[p][i] += sp.src->power[p][i] * transfer_f;
+                    }
+                }
+            }
+            if (contributions) contributions->push_back({sp, terms, energy_to_db(den_energy(a_energy)), 0, path.side});
         }
     }
 
