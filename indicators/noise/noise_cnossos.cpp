@@ -42,7 +42,7 @@ const IndicatorDescriptor& noise_descriptor() {
     static const IndicatorDescriptor descriptor{
         "noise.cnossos",
         "0.1.0",
-        "Road traffic noise Lden and Lnight in dB(A) on grid receivers (CNOSSOS-EU)",
+        "Road traffic and generic-source noise Lden and Lnight in dB(A) on grid, point and facade receivers (CNOSSOS-EU)",
         "CNOSSOS-EU, Directive (EU) 2015/996 Annex II as amended by Delegated Directive (EU) 2021/1226: road "
         "emission 2.2 (Table F-1 2021 coefficients, surfaces F-4, temperature, junctions, gradients, studded "
         "tyres), propagation 2.5 per octave band 63-8000 Hz (divergence, ISO 9613-1 absorption, ground effect "
@@ -53,8 +53,12 @@ const IndicatorDescriptor& noise_descriptor() {
         "(JRC CNOSSOS report 2012 p. 75). Road speeds 20-130 km/h. Buildings and terrain enter as grid cells: "
         "obstacles narrower than a cell are smoothed out, and cells whose centre lies inside a building are nodata.",
         "Each road line carries both directions; a gradient splits its flow 50/50 uphill/downhill. Road sources are "
-        "points at 0.05 m above the road, one per road piece; pieces are halved until shorter than source_spacing_ratio times their distance to the receiver (at least min_source_spacing_m), G_s = source_ground_g. No reflections, no lateral "
-        "(vertical-edge) diffraction, one probability of favourable conditions for every direction and period. "
+        "points at 0.05 m above the road; each road polyline is halved by arc length until its parts are shorter than "
+        "source_spacing_ratio times their distance to the receiver (at least min_source_spacing_m), G_s = source_ground_g; "
+        "generic sources (noise_sources) at height_m with the local G_s. Reflections by image sources on building facades "
+        "and barriers within reflection_distance_m of the receiver, facade absorption facade_absorption in every band; "
+        "lateral diffraction only with lateral_diffraction: yes; one probability of favourable conditions for every "
+        "direction and period. "
         "The junction correction uses the road's junction_distance_m for all of its points. A source farther than "
         "max_distance_m is ignored. Cells without any source within range are nodata.",
         {

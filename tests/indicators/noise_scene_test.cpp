@@ -452,6 +452,41 @@ TEST(NoiseLateral, PathsAroundAShortWallRaiseTheLevel) {
     }
 }
 
+// explain lists the largest contributions with every attenuation term per band; behind the long barrier the
+// direct path of the strongest source point is diffracted (A_dif) in both conditions, and the value is the map's.
+TEST(NoiseExplain, LargestContributionsWithTermsPerBand) {
+    const auto grid = test::make_grid(30, 30, 5.0, 0.0, 150.0);
+    LayerStack stack(grid);
+    Feature line = line_feature(1, {{-200.0, 140.0}, {350.0, 140.0}});
+    line.attributes["height_m"] = 0.5;
+    for (const char* band : {"63", "125", "250", "500", "1000", "2000", "4000", "8000"}) {
+        line.attributes[std::string("lw_") + band] = 80.0;
+    }
+    stack.set_features("noise_sources", features("noise_sources", {line}));
+    Feature wall = line_feature(2, {{-300.0, 130.0}, {450.0, 130.0}});
+    wall.attributes["height_m"] = 4.0;
+    stack.set_features("barriers", features("barriers", {wall}));
+    const auto m = builtin_registry().get("noise.cnossos").configure({
+        {"sources", RawValue{std::string("noise_sources"), ""}},
+        {"barriers", RawValue{std::string("yes"), ""}},
+        {"max_distance_m", RawValue{300.0, ""}},
+    });
+    const auto map = run_indicator(*m, stack, {2, 16, {}});
+    const double x = grid.cell_center_x(15), y = grid.cell_center_y(10);
+    const auto e = m->explain(stack, x, y);
+    ASSERT_TRUE(e.value.has_value());
+    EXPECT_EQ(static_cast<float>(*e.value), map[0].at(15, 10));
+    const Explanation::Term* first = nullptr;
+    for (const auto& t : e.terms) {
+        if (t.name == "source_1") first = &t;
+    }
+    ASSERT_NE(first, nullptr);
+    for (const char* part : {"noise_sources feature 1", "A_div", "A_atm", "A_boundary,H", "A_dif", "A_boundary,F"}) {
+        EXPECT_NE(first->note.find(part), std::string::npos) << part << " in " << first->note;
+    }
+    EXPECT_LT(first->value, *e.value + 1e-9);  // one contribution is at most the total
+}
+
 // Without ground zones, a point receiver at a cell centre at the grid height equals the map's cell.
 TEST(NoisePointReceivers, PointAtCellCentreEqualsTheMap) {
     const auto grid = test::make_grid(20, 20, 5.0, 0.0, 100.0);
