@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <variant>
@@ -120,6 +121,10 @@ const IndicatorDescriptor& noise_descriptor() {
             {"facade_absorption", ParameterSpec::Kind::Number, "",
              "absorption coefficient alpha of facades and barriers in every band (default 0.1, NoiseModelling's default; "
              "notes 8.4)", {0.1}, {}, 0.0, 1.0, {}},
+            {"propagation_cache_mb", ParameterSpec::Kind::Number, "MB",
+             "memory for the propagation kept between scenarios (per grid cell the float transfer of each source in "
+             "reach; a traffic-only scenario then costs emission x transfer); 0 = off (default 2048)", {2048.0}, {}, 0.0,
+             65536.0, {}},
             {"lateral_diffraction", ParameterSpec::Kind::Choice, "",
              "lateral paths around the vertical edges of buildings and barriers for screened paths (Annex II 2.5.7): "
              "'no' (default, as in common practice) or 'yes'", {}, {"no"}, 0.0, 0.0, {"no", "yes"}},
@@ -212,6 +217,7 @@ struct Settings {
     double reflection_distance_m;
     double facade_absorption;
     bool lateral;
+    std::size_t cache_bytes;
 };
 
 // Rasters read along the paths; absent layers mean flat ground at 0 m, no buildings, G = ground_g.
@@ -809,6 +815,13 @@ const std::vector<double> kLnightThresholds{50, 55, 60, 65, 70};
 struct Energies {
     std::array<Bands, kPeriods> e{}, e_h{}, e_f{};
     bool any = false;
+    Bands t{}, t_h{}, t_f{};  // the current source's transfer sum_points len 10^(-A/10): long-term, H, F
+};
+
+// One source's long-term transfer to one receiver, in float (the propagation reused by traffic-only scenarios).
+struct CellTransfer {
+    std::uint32_t source = 0;
+    std::array<float, kBandCount> t{};
 };
 
 class NoiseModel final : public IndicatorModel {
@@ -840,6 +853,7 @@ public:
         s_.reflection_distance_m = p.number("reflection_distance_m");
         s_.facade_receivers = p.choice("facade_receivers");
         s_.lateral = p.choice("lateral_diffraction") == "yes";
+        s_.cache_bytes = static_cast<std::size_t>(p.number("propagation_cache_mb") * 1024.0 * 1024.0);
         s_.facade_spacing_m = p.number("facade_spacing_m");
         s_.floor_height_m = p.number("floor_height_m");
         if (std::abs(s_.hours[0] + s_.hours[1] + s_.hours[2] - 24.0) > 1e-9) {
@@ -1045,11 +1059,29 @@ public:
             if (boxes_overlap(src.box, reach)) near.push_back(&src);
         }
         PathContext pc = path_context(*scene, reach, false);
+        const auto store = store_for(geometry_key(ctx.inputs, *scene), grid);
+        std::vector<CellTransfer> record;
+        std::size_t reused = 0;
         for (std::int64_t row = core.row0; row < core.row_end(); ++row) {
             for (std::int64_t col = core.col0; col < core.col_end(); ++col) {
-                write(out, col, row, cell_levels(pc, near, col, row, nullptr));
+                const auto idx = static_cast<std::size_t>(row * grid.cols + col);
+                if (store && store->state[idx].load(std::memory_order_acquire) == 1) {
+                    write(out, col, row, cell_levels_reused(*scene, store->cells[idx], store->any[idx] != 0));
+                    ++reused;
+                    continue;
+                }
+                record.clear();
+                bool any = false;
+                write(out, col, row, cell_levels(pc, near, col, row, nullptr, store ? &record : nullptr, &any));
+                if (!store) continue;
+                const std::size_t bytes = record.size() * sizeof(CellTransfer) + sizeof(std::vector<CellTransfer>);
+                if (store->bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes > s_.cache_bytes) continue;
+                store->cells[idx] = record;
+                store->any[idx] = any ? 1 : 0;
+                store->state[idx].store(1, std::memory_order_release);
             }
         }
+        reused_cells_.fetch_add(reused, std::memory_order_relaxed);
     }
 
     [[nodiscard]] Explanation explain(const LayerStack& stack, double x, double y) const override {
@@ -1326,10 +1358,12 @@ private:
 
     // One grid receiver from the given sources, in their order (the energetic sums are in source order).
     NoiseLevels cell_levels(const PathContext& pc, const std::vector<const Source*>& sources, std::int64_t col,
-                            std::int64_t row, std::vector<Contribution>* contributions) const {
+                            std::int64_t row, std::vector<Contribution>* contributions,
+                            std::vector<CellTransfer>* record = nullptr, bool* any = nullptr) const {
         NoiseLevels nodata{kNaN, kNaN, kNaN, kNaN};
         const GridLayers& layers = pc.layers;
         const GridSpec& grid = *layers.grid;
+        if (any) *any = false;
         if (layers.dem && std::isnan(layers.dem->at(col, row))) return nodata;
         if (layers.building_height) {
             const float h = layers.building_height->at(col, row);
@@ -1338,8 +1372,21 @@ private:
         if (layers.ground_g && layers.ground_nodata && std::isnan(layers.ground_g->at(col, row))) return nodata;
         Energies en;
         accumulate(pc, sources, grid.cell_center_x(col), grid.cell_center_y(row), s_.receiver_height_m, false, en,
-                   contributions);
-        if (!en.any) return nodata;
+                   contributions, 0.0, record);
+        if (any) *any = en.any;
+        return levels_of(en);
+    }
+
+    // A grid cell from stored transfers (a traffic-only scenario): the same sums as cell_levels.
+    [[nodiscard]] NoiseLevels cell_levels_reused(const Scene& scene, const std::vector<CellTransfer>& transfers, bool any) const {
+        Energies en;
+        en.any = any;
+        for (const auto& ct : transfers) add_transfer(scene.sources[ct.source], ct, en);
+        return levels_of(en);
+    }
+
+    [[nodiscard]] NoiseLevels levels_of(const Energies& en) const {
+        if (!en.any) return {kNaN, kNaN, kNaN, kNaN};
         std::array<double, kPeriods> a_energy{};
         for (std::size_t p = 0; p < kPeriods; ++p) {
             for (std::size_t i = 0; i < kBandCount; ++i) a_energy[p] += en.e[p][i] * kAWeightEnergy[i];
@@ -1348,10 +1395,65 @@ private:
                 energy_to_db(den_energy(a_energy))};
     }
 
+    // The propagation kept between runs: per grid cell the float transfer of every source within reach, keyed
+    // by the hash of everything but the emission (geometry layers, ground, barriers, source geometry, grid).
+    struct TransferStore {
+        std::uint64_t key = 0;
+        std::vector<std::vector<CellTransfer>> cells;
+        std::vector<std::uint8_t> any;
+        std::unique_ptr<std::atomic<std::uint8_t>[]> state;  // 1: cells[i] and any[i] are complete
+        std::atomic<std::size_t> bytes{0};
+    };
+
+    [[nodiscard]] std::uint64_t geometry_key(const LayerStack& stack, const Scene& scene) const {
+        std::vector<std::string> names;
+        for (const auto& n : inputs()) {
+            if (n != "roads" && n != "noise_sources" && n != "receivers") names.push_back(n);
+        }
+        std::uint64_t key = stack.hash_of(names);
+        const auto mix = [&key](double v) {
+            std::uint64_t bits = 0;
+            std::memcpy(&bits, &v, sizeof bits);
+            key = (key ^ bits) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
+        };
+        const GridSpec& g = stack.grid();
+        for (double v : {g.origin_x, g.origin_y, g.cell_size_m, static_cast<double>(g.cols), static_cast<double>(g.rows),
+                         static_cast<double>(scene.sources.size())}) {
+            mix(v);
+        }
+        for (const Source& src : scene.sources) {
+            mix(src.point ? 1.0 : 0.0);
+            mix(src.road ? 1.0 : 0.0);
+            mix(src.height_m);
+            mix(src.a.x);
+            mix(src.a.y);
+            for (const Point2& p : src.vertices) {
+                mix(p.x);
+                mix(p.y);
+            }
+        }
+        return key;
+    }
+
+    [[nodiscard]] std::shared_ptr<TransferStore> store_for(std::uint64_t key, const GridSpec& grid) const {
+        if (s_.cache_bytes == 0) return nullptr;
+        std::lock_guard lock(store_mutex_);
+        if (store_ && store_->key == key) return store_;
+        auto st = std::make_shared<TransferStore>();
+        st->key = key;
+        const auto n = static_cast<std::size_t>(grid.cell_count());
+        st->cells.resize(n);
+        st->any.assign(n, 0);
+        st->state = std::make_unique<std::atomic<std::uint8_t>[]>(n);
+        for (std::size_t i = 0; i < n; ++i) st->state[i].store(0, std::memory_order_relaxed);
+        store_ = st;
+        return st;
+    }
+
     // Adds every source point within reach of the receiver at (xr, yr), height_m above its ground.
     void accumulate(const PathContext& pc, const std::vector<const Source*>& sources, double xr, double yr,
                     double height_m, bool conditions, Energies& en, std::vector<Contribution>* contributions,
-                    double min_wall_distance_m = 0.0) const {
+                    double min_wall_distance_m = 0.0, std::vector<CellTransfer>* record = nullptr) const {
         const double max_d2 = s_.max_distance_m * s_.max_distance_m;
         thread_local std::vector<SourcePoint> points;
         // The facades that may reflect towards this receiver (within reflection_distance_m of it): first order
@@ -1373,10 +1475,15 @@ private:
         for (const Source* src : sources) {
             points.clear();
             split_source(*src, xr, yr, points);
+            en.t = {};
+            en.t_h = {};
+            en.t_f = {};
+            bool in_range = false;
             for (const SourcePoint& sp : points) {
                 const double d2 = (sp.x - xr) * (sp.x - xr) + (sp.y - yr) * (sp.y - yr);
                 if (d2 > max_d2) continue;
                 en.any = true;
+                in_range = true;
                 const PathProfile profile = cut_profile(pc, sp, xr, yr, height_m);
                 cnossos_path(profile, alpha_, s_.p_favourable, work, terms);
                 std::array<double, kPeriods> a_energy{};
@@ -1387,15 +1494,10 @@ private:
                         transfer_h = sp.length_m * std::pow(10.0, -terms.homogeneous.attenuation_db[i] / 10.0);
                         transfer_f = sp.length_m * std::pow(10.0, -terms.favourable.attenuation_db[i] / 10.0);
                     }
-                    for (std::size_t p = 0; p < kPeriods; ++p) {
-                        const double e = src->power[p][i] * transfer;
-                        en.e[p][i] += e;
-                        a_energy[p] += e * kAWeightEnergy[i];
-                        if (conditions) {
-                            en.e_h[p][i] += src->power[p][i] * transfer_h;
-                            en.e_f[p][i] += src->power[p][i] * transfer_f;
-                        }
-                    }
+                    en.t[i] += transfer;
+                    en.t_h[i] += transfer_h;
+                    en.t_f[i] += transfer_f;
+                    for (std::size_t p = 0; p < kPeriods; ++p) a_energy[p] += src->power[p][i] * transfer * kAWeightEnergy[i];
                 }
                 if (contributions) contributions->push_back({sp, terms, energy_to_db(den_energy(a_energy))});
                 if (pc.scene->facades && s_.reflection_order == 1) {
@@ -1419,6 +1521,28 @@ private:
                     add_lateral(pc, sp, profile, xr, yr, conditions, en, contributions);
                 }
             }
+            if (!in_range) continue;
+            // The source's transfer is kept in float so that a traffic-only scenario, which multiplies the stored
+            // transfer by its own emission, gives the same bits as this computation.
+            CellTransfer ct;
+            ct.source = static_cast<std::uint32_t>(src - pc.scene->sources.data());
+            for (std::size_t i = 0; i < kBandCount; ++i) ct.t[i] = static_cast<float>(en.t[i]);
+            add_transfer(*src, ct, en);
+            if (conditions) {
+                for (std::size_t p = 0; p < kPeriods; ++p) {
+                    for (std::size_t i = 0; i < kBandCount; ++i) {
+                        en.e_h[p][i] += src->power[p][i] * en.t_h[i];
+                        en.e_f[p][i] += src->power[p][i] * en.t_f[i];
+                    }
+                }
+            }
+            if (record) record->push_back(ct);
+        }
+    }
+
+    static void add_transfer(const Source& src, const CellTransfer& ct, Energies& en) {
+        for (std::size_t p = 0; p < kPeriods; ++p) {
+            for (std::size_t i = 0; i < kBandCount; ++i) en.e[p][i] += src.power[p][i] * static_cast<double>(ct.t[i]);
         }
     }
 
@@ -1460,15 +1584,10 @@ private:
                         transfer_f = sp.length_m * std::pow(10.0, -(terms.favourable.attenuation_db[i] + path.absorption_db[i]) / 10.0);
                     }
                 }
-                for (std::size_t p = 0; p < kPeriods; ++p) {
-                    const double e = sp.src->power[p][i] * transfer;
-                    en.e[p][i] += e;
-                    a_energy[p] += e * kAWeightEnergy[i];
-                    if (conditions) {
-                        en.e_h[p][i] += sp.src->power[p][i] * transfer_h;
-                        en.e_f[p][i] += sp.src->power[p][i] * transfer_f;
-                    }
-                }
+                en.t[i] += transfer;
+                en.t_h[i] += transfer_h;
+                en.t_f[i] += transfer_f;
+                for (std::size_t p = 0; p < kPeriods; ++p) a_energy[p] += sp.src->power[p][i] * transfer * kAWeightEnergy[i];
             }
             if (contributions) {
                 PathTerms shown = terms;
@@ -1504,17 +1623,12 @@ private:
             std::array<double, kPeriods> a_energy{};
             for (std::size_t i = 0; i < kBandCount; ++i) {
                 const double transfer = sp.length_m * std::pow(10.0, -terms.attenuation_db[i] / 10.0);
-                const double transfer_h = sp.length_m * std::pow(10.0, -terms.homogeneous.attenuation_db[i] / 10.0);
-                const double transfer_f = sp.length_m * std::pow(10.0, -terms.favourable.attenuation_db[i] / 10.0);
-                for (std::size_t p = 0; p < kPeriods; ++p) {
-                    const double e = sp.src->power[p][i] * transfer;
-                    en.e[p][i] += e;
-                    a_energy[p] += e * kAWeightEnergy[i];
-                    if (conditions) {
-                        en.e_h[p][i] += sp.src->power[p][i] * transfer_h;
-                        en.e_f[p][i] += sp.src->power[p][i] * transfer_f;
-                    }
-                }
+                const double transfer_h = conditions ? sp.length_m * std::pow(10.0, -terms.homogeneous.attenuation_db[i] / 10.0) : 0.0;
+                const double transfer_f = conditions ? sp.length_m * std::pow(10.0, -terms.favourable.attenuation_db[i] / 10.0) : 0.0;
+                en.t[i] += transfer;
+                en.t_h[i] += transfer_h;
+                en.t_f[i] += transfer_f;
+                for (std::size_t p = 0; p < kPeriods; ++p) a_energy[p] += sp.src->power[p][i] * transfer * kAWeightEnergy[i];
             }
             if (contributions) contributions->push_back({sp, terms, energy_to_db(den_energy(a_energy)), 0, path.side});
         }
@@ -1591,6 +1705,13 @@ private:
     Settings s_{};
     Bands alpha_{};
     mutable std::mutex cache_mutex_;
+    mutable std::mutex store_mutex_;
+    mutable std::shared_ptr<TransferStore> store_;
+
+public:
+    mutable std::atomic<std::size_t> reused_cells_{0};
+
+private:
     mutable std::vector<std::pair<std::uint64_t, std::shared_ptr<CacheEntry>>> cache_;
 };
 
@@ -1775,6 +1896,12 @@ NoiseLevels noise_levels_reference(const IndicatorModel& model, const LayerStack
     const auto* m = dynamic_cast<const NoiseModel*>(&model);
     if (!m) throw InternalError("noise_levels_reference needs a noise.cnossos model");
     return m->reference(stack, x, y);
+}
+
+std::size_t noise_reused_cells(const IndicatorModel& model) {
+    const auto* m = dynamic_cast<const NoiseModel*>(&model);
+    if (!m) throw InternalError("noise_reused_cells needs a noise.cnossos model");
+    return m->reused_cells_.load();
 }
 
 std::vector<PointLevels> noise_point_levels(const IndicatorModel& model, const LayerStack& stack,

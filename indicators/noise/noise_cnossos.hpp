@@ -39,6 +39,9 @@ struct PointLevels {
 std::vector<PointLevels> noise_point_levels(const IndicatorModel& model, const LayerStack& stack,
                                             const std::vector<Point2>& points, const std::vector<double>& heights_m);
 
+// Grid cells this model has taken from its propagation store (traffic-only reuse) since it was built.
+std::size_t noise_reused_cells(const IndicatorModel& model);
+
 // Sound power of a noise_sources feature per period (day, evening, night) and band, dB re 1 pW (points)
 // or dB re 1 pW/m (lines), from lw_<period>_<band> or the period-independent lw_<band>; DataError naming the
 // feature for a missing or bad attribute.
