@@ -164,13 +164,19 @@ std::vector<Raster>& map_result() {
     return out;
 }
 
+// One model for the map and the traffic-only scenario: the scenario reuses the map's propagation store.
+const IndicatorModel& shared_model() {
+    static const auto model = indicators::builtin_registry().get("noise.cnossos").configure(bench_parameters());
+    return *model;
+}
+
 // The whole Lden/Lnight map on 2 threads.
 void BM_Noise_Grid160k(benchmark::State& state) {
     const auto& stack = bench_stack();
-    const auto model = indicators::builtin_registry().get("noise.cnossos").configure(bench_parameters());
+    const auto& model = shared_model();
     const double cpu0 = cpu_seconds();
     for (auto _ : state) {
-        map_result() = run_indicator(*model, stack, {2, 64, {}});
+        map_result() = run_indicator(model, stack, {2, 64, {}});
         benchmark::DoNotOptimize(map_result());
     }
     // CPU seconds of every thread: on a loaded machine, cpu_s / 2 is the wall time on two free cores.
@@ -180,6 +186,27 @@ void BM_Noise_Grid160k(benchmark::State& state) {
     state.counters["peak_rss_mb"] = peak_rss_mb();
 }
 BENCHMARK(BM_Noise_Grid160k)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+// A traffic-only scenario after the map (1.3 x the flows, geometry unchanged): emission x stored transfer.
+void BM_Noise_TrafficOnlyScenario(benchmark::State& state) {
+    const auto& model = shared_model();
+    if (map_result().empty()) map_result() = run_indicator(model, bench_stack(), {2, 64, {}});
+    static const LayerStack scenario = [] {
+        LayerStack s = bench_stack();
+        s.set_features("roads", road_network(1.3));
+        return s;
+    }();
+    const double cpu0 = cpu_seconds();
+    const std::size_t reused0 = indicators::noise::noise_reused_cells(model);
+    for (auto _ : state) {
+        auto out = run_indicator(model, scenario, {2, 64, {}});
+        benchmark::DoNotOptimize(out);
+    }
+    state.counters["cpu_s"] = cpu_seconds() - cpu0;
+    state.counters["reused_cells"] = static_cast<double>(indicators::noise::noise_reused_cells(model) - reused0);
+    state.counters["peak_rss_mb"] = peak_rss_mb();
+}
+BENCHMARK(BM_Noise_TrafficOnlyScenario)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
 
 // The error of the map against the plain reference (every source point, no preselection or cut-off) on
 // 200 sampled receivers: counters share within 0.1 / 0.5 dB and max |delta| of Lden.
