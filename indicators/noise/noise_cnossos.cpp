@@ -80,9 +80,10 @@ const IndicatorDescriptor& noise_descriptor() {
              0.0, 1.0, {}},
             {"source_ground_g", ParameterSpec::Kind::Number, "",
              "G_s under road sources in the G'path rule (default 0, the road platform)", {0.0}, {}, 0.0, 1.0, {}},
-            {"favourable_probability", ParameterSpec::Kind::Number, "",
-             "probability p of favourable propagation conditions, every direction and period (default 0.5)", {0.5}, {},
-             0.0, 1.0, {}},
+            {"favourable_probability", ParameterSpec::Kind::NumberList, "",
+             "probability p of favourable propagation conditions: one value for every direction (default 0.5), or one per "
+             "direction sector of equal width, sector 0 centred on grid north, clockwise, by the direction source -> "
+             "receiver (e.g. 16 values as NoiseModelling)", {0.5}, {}, 0.0, 1.0, {}},
             {"temperature_c", ParameterSpec::Kind::Number, "degC",
              "air temperature for absorption and the rolling-noise correction (default 10, Dutch annual mean)", {10.0},
              {}, -30.0, 45.0, {}},
@@ -199,7 +200,7 @@ struct Settings {
     bool ground_from_layer;
     double ground_g;
     double source_g;
-    double p_favourable;
+    FavourableProbability p_sectors;
     Atmosphere air;
     std::string coefficients;
     std::string default_surface;
@@ -834,7 +835,8 @@ public:
         s_.ground_from_layer = p.choice("ground_g_source") == "layer";
         s_.ground_g = p.number("ground_g");
         s_.source_g = p.number("source_ground_g");
-        s_.p_favourable = p.number("favourable_probability");
+        s_.p_sectors.sector_p = p.numbers("favourable_probability");
+        s_.p_sectors.validate("noise.cnossos: favourable_probability");
         s_.air = {p.number("temperature_c"), p.number("humidity_pct"), p.number("pressure_kpa")};
         s_.coefficients = p.choice("coefficients");
         s_.default_surface = p.choice("default_surface");
@@ -1139,7 +1141,8 @@ public:
                                               : std::string(),
                              t.distance_m, t.a_div_db, bands(t.a_atm_db), bands(t.homogeneous.a_boundary),
                              condition_text(t.homogeneous, t.edge_count_h), bands(t.favourable.a_boundary),
-                             condition_text(t.favourable, t.edge_count_f), s_.p_favourable, bands(t.attenuation_db))});
+                             condition_text(t.favourable, t.edge_count_f), s_.p_sectors.for_path(c.source.x, c.source.y, grid.cell_center_x(col), grid.cell_center_y(row)),
+                             bands(t.attenuation_db))});
         }
         e.notes.push_back("computed with the plain reference: every source point of every source, no preselection");
         return e;
@@ -1485,7 +1488,7 @@ private:
                 en.any = true;
                 in_range = true;
                 const PathProfile profile = cut_profile(pc, sp, xr, yr, height_m);
-                cnossos_path(profile, alpha_, s_.p_favourable, work, terms);
+                cnossos_path(profile, alpha_, s_.p_sectors.for_path(sp.x, sp.y, xr, yr), work, terms);
                 std::array<double, kPeriods> a_energy{};
                 for (std::size_t i = 0; i < kBandCount; ++i) {
                     const double transfer = sp.length_m * terms.transfer[i];
@@ -1570,8 +1573,10 @@ private:
                 path, s, direct.source_z_m, r, direct.receiver_z_m, direct.source_g,
                 [&](const LegRequest& req, PathProfile& out) { (void)cut_segment(pc, req.from.x, req.from.y, req.to.x, req.to.y, out); },
                 leg, unfolded);
-            const PathTerms terms = cnossos_path(unfolded, alpha_, s_.p_favourable);
-            const Bands a = reflected_attenuation_db(terms, path, s_.p_favourable);
+            // p of the direction source -> receiver (notes 9).
+            const double p_f = s_.p_sectors.for_path(sp.x, sp.y, xr, yr);
+            const PathTerms terms = cnossos_path(unfolded, alpha_, p_f);
+            const Bands a = reflected_attenuation_db(terms, path, p_f);
             std::array<double, kPeriods> a_energy{};
             for (std::size_t i = 0; i < kBandCount; ++i) {
                 const double transfer = std::isfinite(a[i]) ? sp.length_m * std::pow(10.0, -a[i] / 10.0) : 0.0;
@@ -1619,7 +1624,7 @@ private:
                 path.plan, direct.source_z_m, direct.receiver_z_m, direct.source_g,
                 [&](const LegRequest& req, PathProfile& out) { (void)cut_segment(pc, req.from.x, req.from.y, req.to.x, req.to.y, out); },
                 leg, unfolded);
-            const PathTerms terms = cnossos_lateral_path(unfolded, path, alpha_, s_.p_favourable);
+            const PathTerms terms = cnossos_lateral_path(unfolded, path, alpha_, s_.p_sectors.for_path(sp.x, sp.y, xr, yr));
             std::array<double, kPeriods> a_energy{};
             for (std::size_t i = 0; i < kBandCount; ++i) {
                 const double transfer = sp.length_m * std::pow(10.0, -terms.attenuation_db[i] / 10.0);

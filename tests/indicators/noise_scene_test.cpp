@@ -542,6 +542,23 @@ TEST(NoiseReuse, TrafficOnlyScenarioReusesPropagationBitwise) {
     for (std::size_t k = 0; k < changed.size(); ++k) EXPECT_TRUE(changed[k] == changed_fresh[k]) << "output " << k;
 }
 
+// Per-direction probability of favourable conditions: 4 sectors (north, east, south, west). The ISO path runs
+// from S = (10, 10) to R = (200, 50), azimuth 78 degrees (east sector); p = 1 there gives L = L_F and p = 0
+// elsewhere changes nothing, so the TC01 receiver sees L_F in every band (notes 12.3).
+TEST(NoiseFavourable, SectorOfTheSourceReceiverDirectionIsUsed) {
+    const auto m = builtin_registry().get("noise.cnossos").configure({
+        {"sources", RawValue{std::string("noise_sources"), ""}},
+        {"ground_g_source", RawValue{std::string("layer"), ""}},
+        {"favourable_probability", RawValue{std::vector<double>{0.0, 1.0, 0.0, 0.0}, ""}},
+    });
+    const auto l = noise_point_levels(*m, iso_stack({zone(1, -50, -300, 300, 300, 0.0)}), {{200.0, 50.0}}, {4.0})[0];
+    const Bands l_f{40.58, 40.52, 40.40, 40.23, 39.89, 38.72, 34.24, 17.90};
+    for (std::size_t i = 0; i < kBandCount; ++i) {
+        EXPECT_NEAR(l.l_db[0][i], l_f[i], kTolDb);
+        EXPECT_NEAR(l.l_db[0][i], l.l_f_db[0][i], 1e-6);
+    }
+}
+
 // Without ground zones, a point receiver at a cell centre at the grid height equals the map's cell.
 TEST(NoisePointReceivers, PointAtCellCentreEqualsTheMap) {
     const auto grid = test::make_grid(20, 20, 5.0, 0.0, 100.0);
