@@ -24,13 +24,17 @@
 namespace areatwin::indicators::noise {
 
 inline constexpr std::size_t kMaxReflectionOrder = 4;
+// Wall absorption when none is given: 0.1 in every band, NoiseModelling's default (noise-method.md 14.1).
+inline constexpr double kDefaultWallAbsorption = 0.1;
 
 // One vertical reflecting surface: a straight wall in plan from a to b between two altitudes.
 struct Facade {
     Point2 a, b;
     double base_z_m = 0.0;  // altitude of the foot of the wall
     double top_z_m = 0.0;   // altitude of the top edge (eaves / barrier top)
-    Bands absorption{};     // alpha_r per octave band 63-8000 Hz, 0 (fully reflecting) .. 1 (fully absorbing)
+    // alpha_r per octave band 63-8000 Hz, 0 (fully reflecting) .. 1 (fully absorbing); default 0.1.
+    Bands absorption{kDefaultWallAbsorption, kDefaultWallAbsorption, kDefaultWallAbsorption, kDefaultWallAbsorption,
+                     kDefaultWallAbsorption, kDefaultWallAbsorption, kDefaultWallAbsorption, kDefaultWallAbsorption};
     // Which side reflects: 0 both sides (a free-standing barrier), +1 only towards the left of a -> b,
     // -1 only towards the right of a -> b (a building facade: the outside). add_building() sets it from the
     // ring orientation.

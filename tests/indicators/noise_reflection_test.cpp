@@ -176,6 +176,9 @@ TEST(NoiseReflection, FullyAbsorbingFacadeAddsNothing) {
     // -10 lg(1 - 0.2) = 0.9691 dB; alpha = 0: 0 dB.
     EXPECT_NEAR(reflection_absorption_db(uniform(0.2))[3], 0.9691, 1e-4);
     EXPECT_EQ(reflection_absorption_db(uniform(0.0))[3], 0.0);
+    // A facade without a given absorption takes 0.1 in every band (noise-method.md 14.1): -0.458 dB.
+    for (const double a : Facade{}.absorption) EXPECT_EQ(a, 0.1);
+    EXPECT_NEAR(reflection_absorption_db(Facade{}.absorption)[0], 0.4576, 1e-4);
 }
 
 // Flat hard ground, G = 0, with a leg cutter that gives each leg its own terrain and ground.
