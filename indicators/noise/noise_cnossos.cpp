@@ -42,7 +42,7 @@ const Bands kAWeightEnergy = [] {
 const IndicatorDescriptor& noise_descriptor() {
     static const IndicatorDescriptor descriptor{
         "noise.cnossos",
-        "0.1.0",
+        "0.2.0",
         "Road traffic and generic-source noise Lden and Lnight in dB(A) on grid, point and facade receivers (CNOSSOS-EU)",
         "CNOSSOS-EU, Directive (EU) 2015/996 Annex II as amended by Delegated Directive (EU) 2021/1226: road "
         "emission 2.2 (Table F-1 2021 coefficients, surfaces F-4, temperature, junctions, gradients, studded "
