@@ -258,6 +258,22 @@ TEST(NoiseFacades, FacadeReceiversCarryTheDwellingsAndSeeScreening) {
     EXPECT_GT(south, north + 10.0);  // a 9 m building screens the north facade (> 10 dB)
 }
 
+// A receiver with a negative height, or a line as a receiver, is a DataError naming the feature.
+TEST(NoisePointReceivers, BadReceiversAreDataErrors) {
+    auto stack = iso_stack({zone(1, -50, -300, 300, 300, 0.5)});
+    Feature r = point_feature(21, {200.0, 50.0});
+    r.attributes["height_m"] = -2.0;
+    stack.set_features("receivers", features("receivers", {r}));
+    try {
+        (void)iso_model()->compute_points(stack, 1);
+        ADD_FAILURE() << "no DataError";
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find("receivers feature 21 (test): height_m must be >= 0"), std::string::npos) << e.what();
+    }
+    stack.set_features("receivers", features("receivers", {line_feature(22, {{0.0, 0.0}, {1.0, 1.0}})}));
+    EXPECT_THROW((void)iso_model()->compute_points(stack, 1), DataError);
+}
+
 // Per-period sound powers: lw_<period>_<band> take precedence over lw_<band>; a source 10 dB quieter at
 // night lowers only the night level, by 10 dB in every band.
 TEST(NoiseGenericSources, PerPeriodPowerOverridesTheFallback) {
