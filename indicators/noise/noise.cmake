@@ -12,5 +12,7 @@ target_sources(areatwin_indicators PRIVATE
   ${CMAKE_CURRENT_BINARY_DIR}/noise/cnossos_tables.cpp
   ${AREATWIN_NOISE_DIR}/cnossos_emission.cpp
   ${AREATWIN_NOISE_DIR}/cnossos_path.cpp
+  ${AREATWIN_NOISE_DIR}/cnossos_reflection.cpp
+  ${AREATWIN_NOISE_DIR}/cnossos_lateral.cpp
   ${AREATWIN_NOISE_DIR}/noise_cnossos.cpp
 )
