@@ -124,7 +124,8 @@ const IndicatorDescriptor& noise_descriptor() {
              "notes 8.4)", {0.1}, {}, 0.0, 1.0, {}},
             {"propagation_cache_mb", ParameterSpec::Kind::Number, "MB",
              "memory for the propagation kept between scenarios (per grid cell the float transfer of each source in "
-             "reach; a traffic-only scenario then costs emission x transfer); 0 = off (default 2048)", {2048.0}, {}, 0.0,
+             "reach, for the baseline geometry and the latest other one; a traffic-only scenario then costs emission x "
+             "transfer); 0 = off (default 2048)", {2048.0}, {}, 0.0,
              65536.0, {}},
             {"lateral_diffraction", ParameterSpec::Kind::Choice, "",
              "lateral paths around the vertical edges of buildings and barriers for screened paths (Annex II 2.5.7): "
@@ -1077,7 +1078,11 @@ public:
                 write(out, col, row, cell_levels(pc, near, col, row, nullptr, store ? &record : nullptr, &any));
                 if (!store) continue;
                 const std::size_t bytes = record.size() * sizeof(CellTransfer) + sizeof(std::vector<CellTransfer>);
-                if (store->bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes > s_.cache_bytes) continue;
+                if (store_bytes_.fetch_add(bytes, std::memory_order_relaxed) + bytes > s_.cache_bytes) {
+                    store_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+                    continue;
+                }
+                store->bytes.fetch_add(bytes, std::memory_order_relaxed);
                 store->cells[idx] = record;
                 store->any[idx] = any ? 1 : 0;
                 store->state[idx].store(1, std::memory_order_release);
@@ -1441,7 +1446,9 @@ private:
     [[nodiscard]] std::shared_ptr<TransferStore> store_for(std::uint64_t key, const GridSpec& grid) const {
         if (s_.cache_bytes == 0) return nullptr;
         std::lock_guard lock(store_mutex_);
-        if (store_ && store_->key == key) return store_;
+        for (const auto& kept : stores_) {
+            if (kept->key == key) return kept;
+        }
         auto st = std::make_shared<TransferStore>();
         st->key = key;
         const auto n = static_cast<std::size_t>(grid.cell_count());
@@ -1449,7 +1456,14 @@ private:
         st->any.assign(n, 0);
         st->state = std::make_unique<std::atomic<std::uint8_t>[]>(n);
         for (std::size_t i = 0; i < n; ++i) st->state[i].store(0, std::memory_order_relaxed);
-        store_ = st;
+        // The first geometry keeps its place (the baseline's, which most scenarios share); the latest other
+        // geometry takes the second. The byte budget covers both.
+        if (stores_.size() >= 2) {
+            store_bytes_.fetch_sub(stores_.back()->bytes.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            stores_.back() = st;
+        } else {
+            stores_.push_back(st);
+        }
         return st;
     }
 
@@ -1711,7 +1725,8 @@ private:
     Bands alpha_{};
     mutable std::mutex cache_mutex_;
     mutable std::mutex store_mutex_;
-    mutable std::shared_ptr<TransferStore> store_;
+    mutable std::vector<std::shared_ptr<TransferStore>> stores_;
+    mutable std::atomic<std::size_t> store_bytes_{0};
 
 public:
     mutable std::atomic<std::size_t> reused_cells_{0};

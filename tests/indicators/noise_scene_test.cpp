@@ -556,6 +556,18 @@ TEST(NoiseReuse, TrafficOnlyScenarioReusesPropagationBitwise) {
         run_indicator(*builtin_registry().get("noise.cnossos").configure({{"max_distance_m", RawValue{200.0, ""}}}), taller,
                       {2, 8, {}});
     for (std::size_t k = 0; k < changed.size(); ++k) EXPECT_TRUE(changed[k] == changed_fresh[k]) << "output " << k;
+
+    // A batch's order: baseline, a plan with other buildings, then a traffic-only plan. The baseline's
+    // propagation is kept through the building plan, so the traffic-only plan still reuses every cell.
+    LayerStack traffic_again = base;
+    traffic_again.set_features("roads", roads(0.5, 30.0, "DEF"));
+    const std::size_t before_again = noise_reused_cells(*m);
+    const auto again = run_indicator(*m, traffic_again, {2, 8, {}});
+    EXPECT_EQ(noise_reused_cells(*m) - before_again, static_cast<std::size_t>(grid.cell_count()));
+    const auto again_fresh =
+        run_indicator(*builtin_registry().get("noise.cnossos").configure({{"max_distance_m", RawValue{200.0, ""}}}),
+                      traffic_again, {1, 7, {}});
+    for (std::size_t k = 0; k < again.size(); ++k) EXPECT_TRUE(again[k] == again_fresh[k]) << "output " << k;
 }
 
 // Per-direction probability of favourable conditions: 4 sectors (north, east, south, west). The ISO path runs
