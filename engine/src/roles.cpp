@@ -34,6 +34,10 @@ std::vector<AttributeSpec> road_attributes() {
     }
     attributes.push_back({"surface", "", true, false, "CNOSSOS-EU road surface code, e.g. NL05"});
     attributes.push_back({"street_type", "", true, false, "'canyon' or 'open' (SRM1 street type)"});
+    attributes.push_back({"speed_type", "", true, false,
+                          "Dutch emission-factor speed type: urban_normal, urban_stagnating, urban_free_flow, buitenweg, "
+                          "motorway (or the IMAER codes C, D, E, B)"});
+    attributes.push_back({"stagnation_share", "", false, false, "share of the traffic in stagnation, 0-1 (SRM1 f_s)"});
     attributes.push_back({"gradient_pct", "%", false, false, "road gradient, positive uphill in line direction"});
     attributes.push_back({"junction_type", "", false, false, "1 traffic lights, 2 roundabout (CNOSSOS-EU)"});
     attributes.push_back({"junction_distance_m", "m", false, false, "distance to the nearest junction"});

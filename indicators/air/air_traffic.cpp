@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "areatwin/engine/errors.hpp"
 #include "areatwin/engine/roles.hpp"
@@ -951,10 +952,13 @@ private:
             Emitter road;
             road.feature = i;
             road.dispersion = dispersion_of(f, default_type_, canyon_type_);
+            EmissionFactors own;
+            const bool per_road = road_factors(f, prep, own);
+            const EmissionFactors& factors = per_road ? own : prep.factors;
             for (std::size_t c = 0; c < kCategoryCount; ++c) {
                 const double flow = annual_mean_flow_veh_per_h(f, vehicle_categories()[c]);
                 for (std::size_t k = 0; k < kPollutantCount; ++k) {
-                    const double ef = std::max(0.0, prep.factors.g_per_km[k][c]);
+                    const double ef = std::max(0.0, factors.g_per_km[k][c]);
                     // q (g/m/s) = N (veh/h) EF (g/km) / (1000 * 3600), section 8.
                     road.q[k] += flow * ef / 3.6e6;
                 }
@@ -968,6 +972,66 @@ private:
                 }
             }
         }
+    }
+
+    // A road's own factors when it gives a speed type or a stagnation share (air-method.md section 2.1:
+    // E = N {(1 - f_s) EF_speed type + f_s EF_stagnating}, speed types of section 2.6), from the shipped
+    // Mobiliteitsscan tables of the chosen reference year. False when the road gives neither.
+    bool road_factors(const Feature& f, const Prepared& prep, EmissionFactors& out) const {
+        const auto speed_type = f.text("speed_type");
+        const auto stagnation = f.number("stagnation_share");
+        if (!speed_type && !stagnation) return false;
+        auto fail = [&](const std::string& what) {
+            return DataError(fmt::format("air.traffic: road feature {} ({}): {}", f.id, f.source, what));
+        };
+        const std::string prefix = "mobiliteitsscan_";
+        const auto year_end = factor_name_.find('_', prefix.size());
+        if (factor_name_.rfind(prefix, 0) != 0 || year_end == std::string::npos) {
+            throw fail(fmt::format("speed_type and stagnation_share select factors among the shipped Mobiliteitsscan tables "
+                                   "of one reference year; emission_factors '{}' has no speed types (choose e.g. "
+                                   "mobiliteitsscan_2021_urban_normal, or leave the attributes out)",
+                                   factor_name_));
+        }
+        const std::string family = factor_name_.substr(0, year_end + 1);  // "mobiliteitsscan_2021_"
+        auto table = [&](std::string type) {
+            static const std::map<std::string, std::string> imaer{
+                {"B", "buitenweg"}, {"C", "urban_normal"}, {"D", "urban_stagnating"}, {"E", "urban_free_flow"}};
+            if (const auto it = imaer.find(type); it != imaer.end()) type = it->second;
+            const auto names = emission_factor_table_names();
+            if (std::find(names.begin(), names.end(), family + type) == names.end()) {
+                std::vector<std::string> types;
+                for (const auto& n : names) {
+                    if (n.rfind(family, 0) == 0) types.push_back(n.substr(family.size()));
+                }
+                throw fail(fmt::format("speed_type '{}' has no table {} (speed types of {}: {})", type, family + type,
+                                       family.substr(0, family.size() - 1), fmt::join(types, ", ")));
+            }
+            EmissionFactors t = emission_factor_table(family + type);
+            apply_overrides(t);
+            return t;
+        };
+        out = speed_type ? table(*speed_type) : prep.factors;
+        if (stagnation) {
+            const double fs = *stagnation;
+            if (!(fs >= 0.0 && fs <= 1.0)) throw fail(fmt::format("stagnation_share {} is not between 0 and 1", fs));
+            if (fs > 0.0) {
+                const EmissionFactors stagnating = table("urban_stagnating");
+                for (std::size_t k = 0; k < kPollutantCount; ++k) {
+                    for (std::size_t c = 0; c < kCategoryCount; ++c) {
+                        const double a = out.g_per_km[k][c];
+                        const double b = stagnating.g_per_km[k][c];
+                        out.g_per_km[k][c] = (a < 0.0 || b < 0.0) ? -1.0 : (1.0 - fs) * a + fs * b;
+                    }
+                }
+            }
+        }
+        check_factors(out, [&](std::size_t k, std::size_t c) {
+            return fail(fmt::format("its speed type's table has no {} factor for {}; give ef_{}_{}_g_per_km or leave {} out "
+                                    "of 'pollutants'",
+                                    kPollutantKey[k], vehicle_categories()[c], kPollutantKey[k],
+                                    kCategoryKey[std::min<std::size_t>(c, 3)], k == 0 ? "no2" : kMappedKey[k]));
+        });
+        return true;
     }
 
     std::uint32_t kernel_for_height(Prepared& prep, double h) const {

@@ -674,5 +674,53 @@ TEST(AirTraffic, StylesHaveTheLimitValueClassBreaks) {
     }
 }
 
+// Per-road speed type and stagnation share (air-method.md section 2.1: E = N {(1 - f_s) EF_speed type +
+// f_s EF_stagnating}). A road of speed type urban_stagnating under the default table emits exactly what the
+// same road emits under the stagnating table; a stagnation share mixes the increments linearly (the model is
+// linear in emission); bad values name the feature.
+TEST(AirTraffic, SpeedTypeAndStagnationSharePerRoad) {
+    const auto grid = test_grid();
+    const std::vector<Point2> line{{250.0, -2000.0}, {250.0, 2300.0}};
+    auto with = [&](std::map<std::string, AttributeValue> extra) {
+        Feature f = road(1, line, 1500.0, 60.0, "open");
+        for (auto& [k, v] : extra) f.attributes[k] = v;
+        return scene(grid, {f});
+    };
+    const std::map<std::string, RawValue> base{{"pollutants", {std::vector<std::string>{"pm10"}, ""}}};
+    auto stagnating_table = base;
+    stagnating_table["emission_factors"] = {std::string("mobiliteitsscan_2021_urban_stagnating"), ""};
+    const auto m = model(base);
+    const auto k = output_index(*m, "air_pm10_traffic");
+    const auto normal = run_indicator(*m, with({}), {2, 32, {}});
+    const auto stagnating = run_indicator(*model(stagnating_table), with({}), {2, 32, {}});
+    const auto typed = run_indicator(*m, with({{"speed_type", std::string("urban_stagnating")}}), {2, 32, {}});
+    EXPECT_TRUE(typed[k] == stagnating[k]) << "the road's speed type selects the stagnating factors";
+    const auto imaer = run_indicator(*m, with({{"speed_type", std::string("D")}}), {2, 32, {}});
+    EXPECT_TRUE(imaer[k] == stagnating[k]) << "IMAER code D is urban stagnating";
+    const auto mixed = run_indicator(*m, with({{"stagnation_share", 0.25}}), {2, 32, {}});
+    for (std::int64_t col : {52, 56, 64}) {
+        const double expected = 0.75 * normal[k].at(col, 30) + 0.25 * stagnating[k].at(col, 30);
+        ASSERT_GT(expected, 0.0);
+        EXPECT_NEAR(mixed[k].at(col, 30), expected, 1e-5 * expected) << col;
+    }
+    EXPECT_GT(stagnating[k].at(52, 30), normal[k].at(52, 30)) << "stagnating traffic emits more PM10 per km (2021 table)";
+
+    auto expect_error = [&](const std::map<std::string, RawValue>& params, std::map<std::string, AttributeValue> extra,
+                            const std::string& text) {
+        try {
+            (void)run_indicator(*model(params), with(std::move(extra)), {1, 64, {}});
+            ADD_FAILURE() << "no error for " << text;
+        } catch (const DataError& e) {
+            EXPECT_THAT(e.what(), HasSubstr("road feature 1"));
+            EXPECT_THAT(e.what(), HasSubstr(text));
+        }
+    };
+    expect_error(base, {{"speed_type", std::string("rush_hour")}}, "speed_type 'rush_hour'");
+    expect_error(base, {{"stagnation_share", 1.5}}, "stagnation_share 1.5");
+    auto rbl = base;
+    rbl["emission_factors"] = {std::string("rbl2007_urban"), ""};
+    expect_error(rbl, {{"speed_type", std::string("urban_normal")}}, "no speed types");
+}
+
 }  // namespace
 }  // namespace areatwin::indicators::air
