@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -248,8 +250,8 @@ public:
         const Window& core = ctx.tile.core;
         const Window region{core.col0 - wd.window.col0, core.row0 - wd.window.row0, core.cols, core.rows};
         const SkyFactorRays rays = sky_factor_rays(patch_count_, ctx.grid.cell_size_m, p_.number("svf_radius_m"));
-        std::vector<SkyFactors> sky;
-        sky_factors(wd.surf, region, rays, sky);
+        const auto sky_ptr = sky_factors_cached(wd.surf, core, region, rays, ctx.grid.cell_size_m);
+        const std::vector<SkyFactors>& sky = *sky_ptr;
         std::vector<std::vector<std::uint8_t>> shadow(hours.size());
         for (std::size_t h = 0; h < hours.size(); ++h) {
             cast_shadow(wd.surf, region, hours[h].sun.azimuth_deg, hours[h].elevation_deg, p_.number("max_shadow_length_m"),
@@ -327,6 +329,47 @@ public:
     }
 
 private:
+    // The sky factors of a tile's core, from the cache when the surfaces within the SVF radius of the core
+    // are unchanged (the rays reach no further), computed and stored otherwise: once per geometry, reused by
+    // every hour and by every scenario whose geometry near the tile is unchanged. Bitwise the same as
+    // recomputing (the same kernel on the same surfaces).
+    std::shared_ptr<const std::vector<SkyFactors>> sky_factors_cached(const SurfaceWindow& s, const Window& core,
+                                                                      const Window& region, const SkyFactorRays& rays,
+                                                                      double cell) const {
+        const auto reach = std::llround(std::ceil(p_.number("svf_radius_m") / cell)) + 1;
+        const auto c0 = std::max<std::int64_t>(0, region.col0 - reach);
+        const auto r0 = std::max<std::int64_t>(0, region.row0 - reach);
+        const auto c1 = std::min<std::int64_t>(s.cols, region.col_end() + reach);
+        const auto r1 = std::min<std::int64_t>(s.rows, region.row_end() + reach);
+        // Two independent 64-bit FNV-1a streams over the solid, crown top and crown base heights.
+        std::uint64_t h1 = 1469598103934665603ull, h2 = 0x9e3779b97f4a7c15ull;
+        const auto mix = [&](std::uint32_t v) {
+            h1 = (h1 ^ v) * 1099511628211ull;
+            h2 = (h2 ^ (v + 0x7f4a7c15u)) * 0x100000001b3ull;
+            h2 ^= h2 >> 29;
+        };
+        for (const auto v : {c0 - region.col0, r0 - region.row0, c1 - region.col0, r1 - region.row0}) mix(static_cast<std::uint32_t>(v));
+        for (std::int64_t r = r0; r < r1; ++r) {
+            for (std::int64_t c = c0; c < c1; ++c) {
+                const auto i = s.index(c, r);
+                for (const float* v : {&s.solid[i], &s.canopy_top[i], &s.canopy_base[i]}) {
+                    std::uint32_t bits = 0;
+                    std::memcpy(&bits, v, sizeof bits);
+                    mix(bits);
+                }
+            }
+        }
+        const SkyKey key{core.col0, core.row0, core.cols, core.rows, h1, h2};
+        {
+            const std::lock_guard<std::mutex> lock(sky_mutex_);
+            if (const auto it = sky_cache_.find(key); it != sky_cache_.end()) return it->second;
+        }
+        auto factors = std::make_shared<std::vector<SkyFactors>>();
+        sky_factors(s, region, rays, *factors);
+        const std::lock_guard<std::mutex> lock(sky_mutex_);
+        return sky_cache_.insert_or_assign(key, std::move(factors)).first->second;
+    }
+
     // Sun, weather and radiation of every hour of the window at one position.
     static Day build_day(const Parameters& p, double latitude_deg, double longitude_deg, const std::string& source) {
         Day d;
@@ -634,6 +677,9 @@ private:
     int patch_count_ = 153;
     Material paved_ = kAsphalt;
     std::shared_ptr<const Day> default_day_;
+    using SkyKey = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::uint64_t, std::uint64_t>;
+    mutable std::mutex sky_mutex_;
+    mutable std::map<SkyKey, std::shared_ptr<const std::vector<SkyFactors>>> sky_cache_;
     mutable std::mutex days_mutex_;
     mutable std::map<std::pair<double, double>, std::shared_ptr<const Day>> days_;
 };

@@ -531,6 +531,37 @@ TEST(HeatTmrt, TheWindowMeanIsTheMeanOfItsHours) {
         }
 }
 
+// One model runs every scenario of a batch and keeps the sky factors per tile and geometry: a scenario that
+// paints land cover (geometry unchanged) and one that raises a building must both equal a fresh model.
+TEST(HeatTmrt, SkyFactorsKeptPerGeometryGiveTheFreshResultInEveryScenario) {
+    auto s = open_scene(40, 2.0);
+    for (std::int64_t r = 10; r < 16; ++r)
+        for (std::int64_t c = 10; c < 16; ++c) s.dsm.at(c, r) = 13.0f;
+    const auto params = one_hour(15.0);
+    const auto shared = indicators::builtin_registry().get("heat.tmrt").configure(params);
+    auto fresh = [&](const LayerStack& st) {
+        return run_indicator(*indicators::builtin_registry().get("heat.tmrt").configure(params), st, {1, 16, {}});
+    };
+    const LayerStack baseline = s.stack();
+    (void)run_indicator(*shared, baseline, {2, 16, {}});
+    Scene painted = s;
+    for (std::int64_t r = 0; r < 40; ++r)
+        for (std::int64_t c = 20; c < 40; ++c) {
+            painted.paved.at(c, r) = 0.0f;
+            painted.grass.at(c, r) = 1.0f;
+        }
+    Scene raised = s;
+    for (std::int64_t r = 30; r < 34; ++r)
+        for (std::int64_t c = 30; c < 34; ++c) raised.dsm.at(c, r) = 19.0f;
+    for (const Scene* scenario : {&painted, &raised, &s}) {
+        const LayerStack st = scenario->stack();
+        const auto again = run_indicator(*shared, st, {2, 16, {}});
+        const auto expected = fresh(st);
+        ASSERT_EQ(again.size(), expected.size());
+        for (std::size_t k = 0; k < again.size(); ++k) EXPECT_TRUE(again[k] == expected[k]) << "output " << k;
+    }
+}
+
 TEST(HeatTmrt, BuildingsAndTreesGiveBitwiseTheSameMapForAnyTileAndThreads) {
     auto s = open_scene(48, 2.0);
     for (std::int64_t r = 0; r < 48; ++r)
