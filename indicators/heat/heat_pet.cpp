@@ -910,28 +910,8 @@ private:
                                                            const SkyPatchRays& sky, double cell) const {
         const auto reach = std::llround(std::ceil(p_.number("svf_radius_m") / cell)) + 1;
         const auto& s = wd.surf;
-        const auto c0 = std::max<std::int64_t>(0, region.col0 - reach);
-        const auto r0 = std::max<std::int64_t>(0, region.row0 - reach);
-        const auto c1 = std::min<std::int64_t>(s.cols, region.col_end() + reach);
-        const auto r1 = std::min<std::int64_t>(s.rows, region.row_end() + reach);
-        // Two independent 64-bit FNV-1a streams over the solid and crown heights (the sky blocker follows from them).
-        std::uint64_t h1 = 1469598103934665603ull, h2 = 0x9e3779b97f4a7c15ull;
-        const auto mix = [&](std::uint32_t v) {
-            h1 = (h1 ^ v) * 1099511628211ull;
-            h2 = (h2 ^ (v + 0x7f4a7c15u)) * 0x100000001b3ull;
-            h2 ^= h2 >> 29;
-        };
-        for (const auto v : {c0 - region.col0, r0 - region.row0, c1 - region.col0, r1 - region.row0}) mix(static_cast<std::uint32_t>(v));
-        for (std::int64_t r = r0; r < r1; ++r) {
-            for (std::int64_t c = c0; c < c1; ++c) {
-                const auto i = s.index(c, r);
-                std::uint32_t a = 0, b = 0;
-                std::memcpy(&a, &s.solid[i], sizeof a);
-                std::memcpy(&b, &s.sky_blocker[i], sizeof b);
-                mix(a);
-                mix(b);
-            }
-        }
+        // The solid and crown heights decide the sky blocker, so these two layers decide the SVF.
+        const auto [h1, h2] = surface_hash(s, region, reach, {&s.solid, &s.sky_blocker});
         const SvfKey key{core.col0, core.row0, core.cols, core.rows, h1, h2};
         {
             const std::lock_guard<std::mutex> lock(svf_mutex_);

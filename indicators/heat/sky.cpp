@@ -3,6 +3,7 @@
 #include "heat/sky.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <limits>
 
@@ -289,6 +290,32 @@ float sky_view_factor_reference(const SurfaceWindow& s, std::int64_t col, std::i
         if (!blocked) acc += rays.patches[p].weight;
     }
     return static_cast<float>(acc);
+}
+
+std::array<std::uint64_t, 2> surface_hash(const SurfaceWindow& s, const Window& region, std::int64_t reach,
+                                          std::initializer_list<const std::vector<float>*> layers) {
+    const auto c0 = std::max<std::int64_t>(0, region.col0 - reach);
+    const auto r0 = std::max<std::int64_t>(0, region.row0 - reach);
+    const auto c1 = std::min<std::int64_t>(s.cols, region.col_end() + reach);
+    const auto r1 = std::min<std::int64_t>(s.rows, region.row_end() + reach);
+    std::uint64_t h1 = 1469598103934665603ull, h2 = 0x9e3779b97f4a7c15ull;
+    const auto mix = [&](std::uint32_t v) {
+        h1 = (h1 ^ v) * 1099511628211ull;
+        h2 = (h2 ^ (v + 0x7f4a7c15u)) * 0x100000001b3ull;
+        h2 ^= h2 >> 29;
+    };
+    for (const auto v : {c0 - region.col0, r0 - region.row0, c1 - region.col0, r1 - region.row0}) mix(static_cast<std::uint32_t>(v));
+    for (std::int64_t r = r0; r < r1; ++r) {
+        for (std::int64_t c = c0; c < c1; ++c) {
+            const auto i = s.index(c, r);
+            for (const std::vector<float>* layer : layers) {
+                std::uint32_t bits = 0;
+                std::memcpy(&bits, &(*layer)[i], sizeof bits);
+                mix(bits);
+            }
+        }
+    }
+    return {h1, h2};
 }
 
 }  // namespace areatwin::indicators::heat

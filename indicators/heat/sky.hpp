@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "areatwin/engine/tiling.hpp"
@@ -50,6 +52,13 @@ enum ShadowCode : std::uint8_t { kSunlit = 0, kVegetationShadow = 1, kSolidShado
 // coordinates) for one sun position; out has region.cols * region.rows codes. A step shades a cell when
 // the solid surface lowered by dz rises above the cell's own solid height; vegetation follows the pergola
 // rule (1 to 3 of the 4 crown tests hold). elevation >= 89.5 deg: everything sunlit.
+// A key for what the rays of `region` (window coordinates) can see: two independent 64-bit FNV-1a streams
+// over the bits of the given surface layers (members of `s`) in the window of `region` grown by `reach`
+// cells, clipped to `s`, and over the clipped bounds. Equal keys mean equal surfaces there (up to a hash
+// collision); used to keep sky view factors per tile and geometry across scenarios.
+std::array<std::uint64_t, 2> surface_hash(const SurfaceWindow& s, const Window& region, std::int64_t reach,
+                                          std::initializer_list<const std::vector<float>*> layers);
+
 void cast_shadow(const SurfaceWindow& s, const Window& region, double azimuth_deg, double elevation_deg,
                  double max_length_m, std::vector<std::uint8_t>& out);
 // The plain per-cell ray walk (test oracle and explain).
