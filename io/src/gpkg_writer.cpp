@@ -207,7 +207,12 @@ std::unique_ptr<OGRGeometry> make_geometry(const Geometry& g, OGRwkbGeometryType
 }
 
 OGRwkbGeometryType layer_geometry_type(const VectorLayerOut& layer) {
-    if (layer.geometries.empty()) return wkbUnknown;
+    if (layer.geometries.empty()) {
+        if (!layer.kind) return wkbUnknown;
+        return *layer.kind == Geometry::Kind::Point ? wkbPoint
+               : *layer.kind == Geometry::Kind::Line ? wkbMultiLineString
+                                                     : wkbMultiPolygon;
+    }
     const Geometry::Kind kind = layer.geometries.front().kind;
     for (std::size_t i = 0; i < layer.geometries.size(); ++i) {
         if (layer.geometries[i].kind != kind) {
@@ -646,7 +651,7 @@ void GeoPackageWriter::add_vector(const VectorLayerOut& layer) {
 
     StyleRow style{layer.table, "geom", layer.style_qml, layer.description};
     if (style.qml.empty()) {
-        style.qml = detail::default_vector_style_qml(layer.geometries.empty() ? Geometry::Kind::Polygon
+        style.qml = detail::default_vector_style_qml(layer.geometries.empty() ? layer.kind.value_or(Geometry::Kind::Polygon)
                                                                                : layer.geometries.front().kind);
     }
     im.tables.insert(key);

@@ -237,6 +237,7 @@ io::VectorLayerOut point_layer_out(const PointLayer& layer, const std::string& t
     io::VectorLayerOut out;
     out.table = table;
     out.description = description;
+    out.kind = Geometry::Kind::Point;  // a layer without points is still a point layer
     out.geometries.reserve(layer.points.size());
     for (const auto& pt : layer.points) {
         Geometry g;

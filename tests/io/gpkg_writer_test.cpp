@@ -478,6 +478,11 @@ TEST(GeoPackageWriter, VectorFirstThenRastersAndPointsAndLines) {
         lines.geometries.push_back(road);
         lines.style_qml = "<qgis version=\"3.22.0\"><renderer-v2 type=\"singleSymbol\"/></qgis>";
         writer.add_vector(lines);
+        VectorLayerOut no_points;  // a receiver layer with no receiver in the area is still a point layer
+        no_points.table = "facades__baseline";
+        no_points.kind = Geometry::Kind::Point;
+        no_points.columns.push_back({"lden_db", "", false, {}, {}});
+        writer.add_vector(no_points);
         for (const char* ramp_name : {"heat", "viridis"}) {
             writer.add_raster({std::string("plan_a__") + ramp_name, ramp_name, "degC",
                                ramp_name == std::string("heat") ? &random : &ramp, RasterStyle{ramp_name, 20, 40}});
@@ -492,10 +497,12 @@ TEST(GeoPackageWriter, VectorFirstThenRastersAndPointsAndLines) {
     ASSERT_TRUE(ds);
     EXPECT_EQ(wkbFlatten(ds->GetLayerByName("receivers__baseline")->GetGeomType()), wkbPoint);
     EXPECT_EQ(wkbFlatten(ds->GetLayerByName("roads__plan_a")->GetGeomType()), wkbMultiLineString);
+    EXPECT_EQ(wkbFlatten(ds->GetLayerByName("facades__baseline")->GetGeomType()), wkbPoint);
+    EXPECT_EQ(ds->GetLayerByName("facades__baseline")->GetFeatureCount(), 0);
     const auto styles = query(*ds, "SELECT styleQML FROM layer_styles WHERE f_table_name = 'roads__plan_a'");
     ASSERT_EQ(styles.size(), 1u);
     EXPECT_EQ(styles[0][0], "<qgis version=\"3.22.0\"><renderer-v2 type=\"singleSymbol\"/></qgis>");
-    EXPECT_EQ(query(*ds, "SELECT COUNT(*) FROM layer_styles")[0][0], "4");
+    EXPECT_EQ(query(*ds, "SELECT COUNT(*) FROM layer_styles")[0][0], "5");
     EXPECT_THROW(read_gpkg_manifest(file), DataError);
 }
 

@@ -47,6 +47,7 @@ struct VectorLayerOut {
     std::vector<Geometry> geometries;  // in the grid CRS
     std::vector<VectorColumn> columns;
     std::string style_qml;             // optional QGIS style; empty: default style
+    std::optional<Geometry::Kind> kind;  // the layer's geometry kind when it may be empty (point layers)
 };
 
 // Writes one GeoPackage per batch. Everything goes to a temporary file beside the destination;
