@@ -662,17 +662,9 @@ private:
                 const float g = dem ? dem->at(gc, gr) : z;
                 const float ch = canopy ? canopy->at(gc, gr) : 0.0f;
                 const float crown = crowns ? crowns->at(gc, gr) : 0.0f;
-                // The DSM may or may not contain the crowns (derived: ground + max(building, tree); a UMEP DSM:
-                // ground + buildings). Where it equals ground + crown height it is the crown: the solid surface is
-                // then the ground.
-                float solid = z;
+                s.set_cell(i, z, g, ch, trunk);
+                const float solid = s.solid[i];
                 const bool tree = ch > 0.0f && !std::isnan(g);
-                if (tree && std::abs(z - (g + ch)) < 0.01f) solid = g;
-                s.solid[i] = solid;
-                if (tree && g + ch > solid) {
-                    s.canopy_top[i] = g + ch;
-                    s.canopy_base[i] = static_cast<float>(std::max<double>(solid, g + trunk * ch));
-                }
                 wd.canopy_m[i] = std::isnan(ch) ? kNaN : std::max(ch, 0.0f);
                 float fv = 0.0f;
                 for (const Raster* v : veg) fv += v->at(gc, gr);

@@ -617,15 +617,7 @@ private:
                 const float z = dsm.at(gc, gr);
                 const float g = dem ? dem->at(gc, gr) : z;
                 const float ch = canopy ? canopy->at(gc, gr) : 0.0f;
-                // As in heat.pet: where the DSM equals ground + crown height it is the crown, the solid surface the ground.
-                float solid = z;
-                const bool tree = ch > 0.0f && !std::isnan(g);
-                if (tree && std::abs(z - (g + ch)) < 0.01f) solid = g;
-                s.solid[i] = solid;
-                if (tree && g + ch > solid) {
-                    s.canopy_top[i] = g + ch;
-                    s.canopy_base[i] = static_cast<float>(std::max<double>(solid, g + trunk * ch));
-                }
+                s.set_cell(i, z, g, ch, trunk);
                 bool nodata = std::isnan(z) || std::isnan(g) || std::isnan(ch);
                 std::array<float, kMaterialCount> w{};
                 float total = 0.0f;

@@ -21,6 +21,17 @@ bool beyond_reach(const SurfaceWindow& s, const RayStep& step) {
 
 }  // namespace
 
+void SurfaceWindow::set_cell(std::size_t i, float dsm, float ground, float crown_height, double trunk_ratio) {
+    float z = dsm;
+    const bool tree = crown_height > 0.0f && !std::isnan(ground);
+    if (tree && std::abs(dsm - (ground + crown_height)) < 0.01f) z = ground;
+    solid[i] = z;
+    if (tree && ground + crown_height > z) {
+        canopy_top[i] = ground + crown_height;
+        canopy_base[i] = static_cast<float>(std::max<double>(z, ground + trunk_ratio * crown_height));
+    }
+}
+
 void SurfaceWindow::finish() {
     const auto n = static_cast<std::size_t>(cols * rows);
     if (canopy_top.size() != n) canopy_top.assign(n, std::numeric_limits<float>::quiet_NaN());

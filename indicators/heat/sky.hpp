@@ -25,6 +25,12 @@ struct SurfaceWindow {
     float solid_max = 0.0f;
     float top_max = 0.0f;
     float blocker_max = 0.0f;
+    // Sets cell i from the DSM, the ground (DEM) and the crown height above ground. The DSM may or may not
+    // contain the crowns (derived: ground + max(building, tree); a UMEP DSM: ground + buildings): where it
+    // equals ground + crown height it is the crown, and the solid surface is the ground. A crown above the
+    // solid surface gets its top at ground + crown height and its base at max(solid, ground + trunk_ratio *
+    // crown height). canopy_top and canopy_base must be NaN where no crown is set.
+    void set_cell(std::size_t i, float dsm, float ground, float crown_height, double trunk_ratio);
     void finish();  // computes the extremes and sky_blocker
     [[nodiscard]] std::size_t index(std::int64_t col, std::int64_t row) const {
         return static_cast<std::size_t>(row * cols + col);
