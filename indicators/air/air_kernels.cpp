@@ -321,23 +321,43 @@ double line_increment_reference_ug_m3(const PlumeSetup& setup, const std::vector
     return 1e6 * q_g_per_m_s * integral;
 }
 
+MetCondition met_condition_of(const FrequencyRow& row) {
+    MetCondition m;
+    m.direction_from_deg = row.direction_from_deg;
+    m.speed_m_s = row.speed_m_s;
+    m.stability = row.stability;
+    m.obukhov_length_m = row.obukhov_length_m;
+    m.friction_velocity_m_s = row.friction_velocity_m_s;
+    m.roughness_m = row.roughness_m;
+    m.reference_height_m = row.reference_height_m;
+    m.convective_velocity_m_s = row.convective_velocity_m_s;
+    m.mixing_height_m = row.mixing_height_m;
+    return m;
+}
+
+FrequencyRow frequency_row_of(const MetCondition& met) {
+    FrequencyRow row;
+    row.direction_from_deg = met.direction_from_deg;
+    row.speed_m_s = met.speed_m_s;
+    row.stability = met.stability;
+    row.obukhov_length_m = met.obukhov_length_m;
+    row.friction_velocity_m_s = met.friction_velocity_m_s;
+    row.roughness_m = met.roughness_m;
+    row.reference_height_m = met.reference_height_m;
+    row.convective_velocity_m_s = met.convective_velocity_m_s;
+    row.mixing_height_m = met.mixing_height_m;
+    return row;
+}
+
 std::vector<MetCondition> expand_to_direction_bins(const std::vector<FrequencyRow>& rows) {
     std::vector<MetCondition> out;
     const double bin = kDirectionBinDeg;
     for (const auto& row : rows) {
         if (row.frequency <= 0.0) continue;
         const auto condition = [&row](double direction, double weight) {
-            MetCondition m;
+            MetCondition m = met_condition_of(row);
             m.direction_from_deg = direction;
-            m.speed_m_s = row.speed_m_s;
-            m.stability = row.stability;
             m.weight = weight;
-            m.obukhov_length_m = row.obukhov_length_m;
-            m.friction_velocity_m_s = row.friction_velocity_m_s;
-            m.roughness_m = row.roughness_m;
-            m.reference_height_m = row.reference_height_m;
-            m.convective_velocity_m_s = row.convective_velocity_m_s;
-            m.mixing_height_m = row.mixing_height_m;
             return m;
         };
         if (row.sector_width_deg <= 0.0) {

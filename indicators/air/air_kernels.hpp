@@ -163,6 +163,11 @@ struct FrequencyRow {
     double convective_velocity_m_s = 0.0;
     double mixing_height_m = 0.0;
 };
+// The condition of a row (its direction, speed, stability and surface layer; weight 1), and the row of one
+// condition (frequency 1, no sector width).
+MetCondition met_condition_of(const FrequencyRow& row);
+FrequencyRow frequency_row_of(const MetCondition& met);
+
 // The conditions the model uses: each row spread over its direction bins, same speed and stability.
 std::vector<MetCondition> expand_to_direction_bins(const std::vector<FrequencyRow>& rows);
 

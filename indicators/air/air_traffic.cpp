@@ -415,17 +415,7 @@ public:
             } catch (const DataError& e) {
                 throw ConfigError(fmt::format("{} (single condition from the parameters)", e.what()));
             }
-            FrequencyRow row;
-            row.direction_from_deg = met_defaults_.direction_from_deg;
-            row.speed_m_s = met_defaults_.speed_m_s;
-            row.stability = met_defaults_.stability;
-            row.obukhov_length_m = met_defaults_.obukhov_length_m;
-            row.friction_velocity_m_s = met_defaults_.friction_velocity_m_s;
-            row.roughness_m = met_defaults_.roughness_m;
-            row.reference_height_m = met_defaults_.reference_height_m;
-            row.convective_velocity_m_s = met_defaults_.convective_velocity_m_s;
-            row.mixing_height_m = met_defaults_.mixing_height_m;
-            single_met_ = expand_to_direction_bins({row});
+            single_met_ = expand_to_direction_bins({frequency_row_of(met_defaults_)});
         }
         if (!factors_from_file_) {
             factors_ = emission_factor_table(factor_name_);
@@ -1362,16 +1352,8 @@ std::vector<FrequencyRow> frequency_rows_from_features(const FeatureSet& meteo, 
             row.convective_velocity_m_s = f.number_or("convective_velocity_m_s", 0.0);
             row.mixing_height_m = f.number_or("mixing_height_m", 0.0);
             if (row.friction_velocity_m_s < 0.0) throw where("friction_velocity_m_s must not be negative");
-            MetCondition m;
-            m.speed_m_s = row.speed_m_s;
-            m.obukhov_length_m = row.obukhov_length_m;
-            m.friction_velocity_m_s = row.friction_velocity_m_s;
-            m.roughness_m = row.roughness_m;
-            m.reference_height_m = row.reference_height_m;
-            m.convective_velocity_m_s = row.convective_velocity_m_s;
-            m.mixing_height_m = row.mixing_height_m;
             try {
-                (void)surface_layer(m);
+                (void)surface_layer(met_condition_of(row));
             } catch (const DataError& e) {
                 throw where(e.what());
             }
