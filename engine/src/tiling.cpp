@@ -33,4 +33,13 @@ std::int64_t halo_cells_for(const GridSpec& grid, double halo_m) {
     return static_cast<std::int64_t>(std::ceil(halo_m / grid.cell_size_m));
 }
 
+Window cell_halo_window(const GridSpec& grid, std::int64_t col, std::int64_t row, std::int64_t halo_cells) {
+    Window win;
+    win.col0 = std::max<std::int64_t>(0, col - halo_cells);
+    win.row0 = std::max<std::int64_t>(0, row - halo_cells);
+    win.cols = std::min(grid.cols, col + halo_cells + 1) - win.col0;
+    win.rows = std::min(grid.rows, row + halo_cells + 1) - win.row0;
+    return win;
+}
+
 }  // namespace areatwin

@@ -285,11 +285,7 @@ public:
         const auto row = grid.row_of(y);
         if (!grid.contains_cell(col, row)) throw ConfigError(fmt::format("heat.tmrt: point {}, {} lies outside the grid", x, y));
         const auto halo = halo_cells_for(grid, halo_m());
-        Window win;
-        win.col0 = std::max<std::int64_t>(0, col - halo);
-        win.row0 = std::max<std::int64_t>(0, row - halo);
-        win.cols = std::min(grid.cols, col + halo + 1) - win.col0;
-        win.rows = std::min(grid.rows, row + halo + 1) - win.row0;
+        const Window win = cell_halo_window(grid, col, row, halo);
         const WindowData wd = prepare(stack, win);
         const auto lc = col - win.col0;
         const auto lr = row - win.row0;

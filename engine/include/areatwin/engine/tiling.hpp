@@ -31,6 +31,10 @@ struct Tile {
 // Tiles of at most tile_size x tile_size cells in row-major order, with a halo of halo_cells.
 std::vector<Tile> make_tiles(const GridSpec& grid, std::int64_t tile_size, std::int64_t halo_cells);
 
+// The window of the cells within halo_cells of one cell, clipped to the grid (what explain reads for that
+// cell, as a tile's halo window is for its core).
+Window cell_halo_window(const GridSpec& grid, std::int64_t col, std::int64_t row, std::int64_t halo_cells);
+
 // Halo in whole cells for a halo in metres.
 std::int64_t halo_cells_for(const GridSpec& grid, double halo_m);
 
