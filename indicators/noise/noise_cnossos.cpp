@@ -11,6 +11,7 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <variant>
 
 #include <fmt/format.h>
@@ -127,6 +128,12 @@ const IndicatorDescriptor& noise_descriptor() {
              "reach, for the baseline geometry and the latest other one; a traffic-only scenario then costs emission x "
              "transfer); 0 = off (default 2048)", {2048.0}, {}, 0.0,
              65536.0, {}},
+            {"energy_cutoff_db", ParameterSpec::Kind::Number, "dB",
+             "energy-based cut-off: a receiver evaluates its source points from the largest free-field estimate down and "
+             "stops when the estimates of the rest add up to less than the energy that raises each period's level by this "
+             "much (the levels are then at most this much low; see the README for the bound's assumptions); 0 = every "
+             "point within max_distance_m (default). With a cut-off every scenario selects its own paths, so the "
+             "propagation is not kept between scenarios", {0.0}, {}, 0.0, 3.0, {}},
             {"lateral_diffraction", ParameterSpec::Kind::Choice, "",
              "lateral paths around the vertical edges of buildings and barriers for screened paths (Annex II 2.5.7): "
              "'no' (default, as in common practice) or 'yes'", {}, {"no"}, 0.0, 0.0, {"no", "yes"}},
@@ -220,6 +227,7 @@ struct Settings {
     double facade_absorption;
     bool lateral;
     std::size_t cache_bytes;
+    double cutoff_db;
 };
 
 // Rasters read along the paths; absent layers mean flat ground at 0 m, no buildings, G = ground_g.
@@ -798,6 +806,217 @@ PathProfile cut_profile(const PathContext& ctx, const SourcePoint& sp, double xr
 
 // 5 dB classes in the DIN 45682 noise-map colours (the palette of io/src/styles.cpp): below 40, 40-45, ...,
 // from 80 dB up.
+// ---- What a geometry change reaches (the propagation kept across scenarios) ----------------------------
+//
+// Two scenes on the same grid are compared item by item: sources, barriers, facades and lateral obstacles by
+// a hash of everything a path reads from them, the DEM, building-height and ground rasters cell by cell. An
+// item of one scene is matched to an equal item of the other in order (each takes the earliest equal item
+// after the previous match), so the matched items keep their relative order and every sum over them runs in
+// the same order in both scenes. What is left unmatched, and every raster cell that differs, is a change.
+// A receiver farther than `reach` from every change sees exactly the same paths in both scenes.
+
+std::uint64_t mix_hash(std::uint64_t h, double v) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    return (h ^ bits) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
+}
+
+std::uint64_t source_hash(const Source& s) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (double v : {s.point ? 1.0 : 0.0, s.road ? 1.0 : 0.0, s.height_m, s.a.x, s.a.y, s.b.x, s.b.y}) h = mix_hash(h, v);
+    for (const Point2& p : s.vertices) h = mix_hash(mix_hash(h, p.x), p.y);
+    return h;
+}
+
+// Greedy in-order matching of b's items to a's (equal hashes): match[i] is the index in b of a's item i,
+// or -1. Matched indices increase with i.
+std::vector<std::int64_t> match_in_order(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+    std::unordered_map<std::uint64_t, std::vector<std::int64_t>> where;  // hash -> ascending indices in a
+    for (std::size_t i = 0; i < a.size(); ++i) where[a[i]].push_back(static_cast<std::int64_t>(i));
+    std::vector<std::int64_t> match(a.size(), -1);
+    std::int64_t last = -1;
+    for (std::size_t j = 0; j < b.size(); ++j) {
+        const auto it = where.find(b[j]);
+        if (it == where.end()) continue;
+        const auto pos = std::upper_bound(it->second.begin(), it->second.end(), last);
+        if (pos == it->second.end()) continue;
+        last = *pos;
+        match[static_cast<std::size_t>(last)] = static_cast<std::int64_t>(j);
+    }
+    return match;
+}
+
+struct SceneChange {
+    bool comparable = false;                 // same grid: cells can be taken from the other scene
+    std::int64_t block = 16;                 // cells per side of a block of the reach mask (set by scene_change)
+    std::int64_t block_cols = 0, block_rows = 0;
+    std::vector<std::uint8_t> recompute;     // per block: within reach of a change
+    std::vector<std::uint32_t> source_of;    // other scene's source index -> this scene's (UINT32_MAX: changed)
+    std::size_t changed_items = 0, changed_cells = 0;
+
+    [[nodiscard]] bool reusable(std::int64_t col, std::int64_t row) const {
+        return comparable && recompute[static_cast<std::size_t>((row / block) * block_cols + col / block)] == 0;
+    }
+};
+
+SceneChange scene_change(const Scene& from, const Scene& to, double reach_m) {
+    SceneChange ch;
+    const GridSpec& g = to.grid;
+    const GridSpec& f = from.grid;
+    if (g.cols != f.cols || g.rows != f.rows || g.origin_x != f.origin_x || g.origin_y != f.origin_y ||
+        g.cell_size_m != f.cell_size_m || g.cols <= 0 || g.rows <= 0) {
+        return ch;
+    }
+    ch.comparable = true;
+    // Blocks of at most a quarter of the reach (and at most 16 cells) keep the mask close to the true reach.
+    ch.block = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(reach_m / (4.0 * g.cell_size_m))), 1, 16);
+    ch.block_cols = (g.cols + ch.block - 1) / ch.block;
+    ch.block_rows = (g.rows + ch.block - 1) / ch.block;
+    std::vector<std::uint8_t> dirty(static_cast<std::size_t>(ch.block_cols * ch.block_rows), 0);
+    // A changed box marks the blocks it meets after clamping it to the grid: the distance from a cell to the
+    // clamped box is never larger than to the box itself.
+    const double x0 = g.origin_x, y1 = g.origin_y, size = g.cell_size_m;
+    const double x1 = x0 + static_cast<double>(g.cols) * size, y0 = y1 - static_cast<double>(g.rows) * size;
+    const auto mark_box = [&](const Box2& b) {
+        ++ch.changed_items;
+        if (b.min_x > x1 + reach_m || b.max_x < x0 - reach_m || b.min_y > y1 + reach_m || b.max_y < y0 - reach_m) return;
+        const auto col = [&](double x) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((x - x0) / size)), 0, g.cols - 1); };
+        const auto row = [&](double y) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((y1 - y) / size)), 0, g.rows - 1); };
+        for (auto r = row(b.max_y) / ch.block; r <= row(b.min_y) / ch.block; ++r) {
+            for (auto c = col(b.min_x) / ch.block; c <= col(b.max_x) / ch.block; ++c) dirty[static_cast<std::size_t>(r * ch.block_cols + c)] = 1;
+        }
+    };
+    const auto mark_all = [&] { std::fill(dirty.begin(), dirty.end(), std::uint8_t{1}); };
+
+    // Sources: the other scene's index of every source of this scene, in order.
+    {
+        std::vector<std::uint64_t> ha, hb;
+        for (const auto& s : from.sources) ha.push_back(source_hash(s));
+        for (const auto& s : to.sources) hb.push_back(source_hash(s));
+        const auto m = match_in_order(ha, hb);
+        ch.source_of.assign(from.sources.size(), std::numeric_limits<std::uint32_t>::max());
+        std::vector<std::uint8_t> matched(to.sources.size(), 0);
+        for (std::size_t i = 0; i < m.size(); ++i) {
+            if (m[i] < 0) {
+                mark_box(from.sources[i].box);
+                continue;
+            }
+            ch.source_of[i] = static_cast<std::uint32_t>(m[i]);
+            matched[static_cast<std::size_t>(m[i])] = 1;
+        }
+        for (std::size_t j = 0; j < to.sources.size(); ++j) {
+            if (!matched[j]) mark_box(to.sources[j].box);
+        }
+    }
+    // Barriers, facades and lateral obstacles: unmatched items on either side are changes.
+    const auto compare = [&](const std::vector<std::uint64_t>& ha, const std::vector<Box2>& ba,
+                             const std::vector<std::uint64_t>& hb, const std::vector<Box2>& bb) {
+        const auto m = match_in_order(ha, hb);
+        std::vector<std::uint8_t> matched(hb.size(), 0);
+        for (std::size_t i = 0; i < m.size(); ++i) {
+            if (m[i] < 0) {
+                mark_box(ba[i]);
+            } else {
+                matched[static_cast<std::size_t>(m[i])] = 1;
+            }
+        }
+        for (std::size_t j = 0; j < hb.size(); ++j) {
+            if (!matched[j]) mark_box(bb[j]);
+        }
+    };
+    const auto barriers = [](const Scene& s, std::vector<std::uint64_t>& h, std::vector<Box2>& b) {
+        for (const Barrier& x : s.barriers) {
+            std::uint64_t k = 0x84222325cbf29ce4ULL;
+            for (double v : {x.a.x, x.a.y, x.b.x, x.b.y, x.height_m}) k = mix_hash(k, v);
+            h.push_back(k);
+            b.push_back(x.box);
+        }
+    };
+    // A facade's hash includes the signature of its whole building (all facades of its owner), since a
+    // reflected leg is screened by the other facades of the reflecting building.
+    const auto facades = [](const Scene& s, std::vector<std::uint64_t>& h, std::vector<Box2>& b) {
+        if (!s.facades) return;
+        const auto& fs = s.facades->facades();
+        const auto own = [](const Facade& x) {
+            std::uint64_t k = 0x9e3779b97f4a7c15ULL;
+            for (double v : {x.a.x, x.a.y, x.b.x, x.b.y, x.base_z_m, x.top_z_m, static_cast<double>(x.side)}) k = mix_hash(k, v);
+            for (double v : x.absorption) k = mix_hash(k, v);
+            return k;
+        };
+        std::unordered_map<std::int64_t, std::uint64_t> building;
+        for (const Facade& x : fs) {
+            if (x.owner >= 0) building[x.owner] = mix_hash(building[x.owner] + 0x51ULL, static_cast<double>(own(x)));
+        }
+        for (const Facade& x : fs) {
+            std::uint64_t k = own(x);
+            if (x.owner >= 0) k = mix_hash(k, static_cast<double>(building[x.owner]));
+            h.push_back(k);
+            b.push_back(segment_box(x.a, x.b));
+        }
+    };
+    const auto obstacles = [](const Scene& s, std::vector<std::uint64_t>& h, std::vector<Box2>& b) {
+        for (std::size_t k = 0; k < s.obstacles.size(); ++k) {
+            std::uint64_t v = mix_hash(0x2545f4914f6cdd1dULL, s.obstacles[k].top_z_m);
+            for (const Point2& p : s.obstacles[k].ring) v = mix_hash(mix_hash(v, p.x), p.y);
+            h.push_back(v);
+            b.push_back(s.obstacle_boxes[k]);
+        }
+    };
+    for (const auto& items : {+barriers, +facades, +obstacles}) {
+        std::vector<std::uint64_t> ha, hb;
+        std::vector<Box2> ba, bb;
+        items(from, ha, ba);
+        items(to, hb, bb);
+        compare(ha, ba, hb, bb);
+    }
+    // Rasters, cell by cell (bit patterns, so NaN equals NaN).
+    const auto rasters = [&](const std::shared_ptr<const Raster>& a, const std::shared_ptr<const Raster>& b) {
+        if (a == b) return;
+        if (!a || !b || a->cols() != b->cols() || a->rows() != b->rows()) {
+            mark_all();
+            ++ch.changed_items;
+            return;
+        }
+        for (std::int64_t r = 0; r < g.rows; ++r) {
+            for (std::int64_t c = 0; c < g.cols; ++c) {
+                const float va = a->at(c, r), vb = b->at(c, r);
+                if (std::memcmp(&va, &vb, sizeof va) == 0) continue;
+                ++ch.changed_cells;
+                dirty[static_cast<std::size_t>((r / ch.block) * ch.block_cols + c / ch.block)] = 1;
+            }
+        }
+    };
+    rasters(from.dem, to.dem);
+    rasters(from.building_height, to.building_height);
+    rasters(from.ground_g, to.ground_g);
+    if (from.ground_nodata != to.ground_nodata) mark_all();
+
+    // Blocks within reach of a dirty block (the closest points of the two blocks).
+    const double block_m = static_cast<double>(ch.block) * size;
+    const auto span = static_cast<std::int64_t>(std::ceil(reach_m / block_m)) + 1;
+    std::vector<std::pair<std::int64_t, std::int64_t>> offsets;
+    for (std::int64_t dr = -span; dr <= span; ++dr) {
+        for (std::int64_t dc = -span; dc <= span; ++dc) {
+            const double gx = static_cast<double>(std::max<std::int64_t>(0, std::abs(dc) - 1)) * block_m;
+            const double gy = static_cast<double>(std::max<std::int64_t>(0, std::abs(dr) - 1)) * block_m;
+            if (gx * gx + gy * gy <= reach_m * reach_m) offsets.emplace_back(dr, dc);
+        }
+    }
+    ch.recompute.assign(dirty.size(), 0);
+    for (std::int64_t r = 0; r < ch.block_rows; ++r) {
+        for (std::int64_t c = 0; c < ch.block_cols; ++c) {
+            if (!dirty[static_cast<std::size_t>(r * ch.block_cols + c)]) continue;
+            for (const auto& [dr, dc] : offsets) {
+                const auto rr = r + dr, cc = c + dc;
+                if (rr >= 0 && rr < ch.block_rows && cc >= 0 && cc < ch.block_cols) {
+                    ch.recompute[static_cast<std::size_t>(rr * ch.block_cols + cc)] = 1;
+                }
+            }
+        }
+    }
+    return ch;
+}
+
 std::vector<StyleClass> noise_classes() {
     static const char* colours[] = {"#a0babf", "#b8d6d1", "#cee4cc", "#e2f2bf", "#f3c683",
                                     "#e87e4d", "#cd463e", "#a11a4d", "#75085c", "#430a4a"};
@@ -857,6 +1076,7 @@ public:
         s_.facade_receivers = p.choice("facade_receivers");
         s_.lateral = p.choice("lateral_diffraction") == "yes";
         s_.cache_bytes = static_cast<std::size_t>(p.number("propagation_cache_mb") * 1024.0 * 1024.0);
+        s_.cutoff_db = p.number("energy_cutoff_db");
         s_.facade_spacing_m = p.number("facade_spacing_m");
         s_.floor_height_m = p.number("floor_height_m");
         if (std::abs(s_.hours[0] + s_.hours[1] + s_.hours[2] - 24.0) > 1e-9) {
@@ -1062,15 +1282,23 @@ public:
             if (boxes_overlap(src.box, reach)) near.push_back(&src);
         }
         PathContext pc = path_context(*scene, reach, false);
-        const auto store = store_for(geometry_key(ctx.inputs, *scene), grid);
+        const auto store = store_for(geometry_key(ctx.inputs, *scene), scene);
         std::vector<CellTransfer> record;
-        std::size_t reused = 0;
+        std::size_t reused = 0, lent = 0;
         for (std::int64_t row = core.row0; row < core.row_end(); ++row) {
             for (std::int64_t col = core.col0; col < core.col_end(); ++col) {
                 const auto idx = static_cast<std::size_t>(row * grid.cols + col);
                 if (store && store->state[idx].load(std::memory_order_acquire) == 1) {
-                    write(out, col, row, cell_levels_reused(*scene, store->cells[idx], store->any[idx] != 0));
+                    write(out, col, row, cell_levels_reused(*scene, store->cells[idx], store->any[idx] != 0, nullptr));
                     ++reused;
+                    continue;
+                }
+                // Beyond reach of every change from the baseline geometry: the baseline's transfers.
+                if (store && store->base && store->change.reusable(col, row) &&
+                    store->base->state[idx].load(std::memory_order_acquire) == 1) {
+                    write(out, col, row,
+                          cell_levels_reused(*scene, store->base->cells[idx], store->base->any[idx] != 0, &store->change.source_of));
+                    ++lent;
                     continue;
                 }
                 record.clear();
@@ -1088,7 +1316,8 @@ public:
                 store->state[idx].store(1, std::memory_order_release);
             }
         }
-        reused_cells_.fetch_add(reused, std::memory_order_relaxed);
+        reused_cells_.fetch_add(reused + lent, std::memory_order_relaxed);
+        lent_cells_.fetch_add(lent, std::memory_order_relaxed);
     }
 
     [[nodiscard]] Explanation explain(const LayerStack& stack, double x, double y) const override {
@@ -1386,10 +1615,21 @@ private:
     }
 
     // A grid cell from stored transfers (a traffic-only scenario): the same sums as cell_levels.
-    [[nodiscard]] NoiseLevels cell_levels_reused(const Scene& scene, const std::vector<CellTransfer>& transfers, bool any) const {
+    // With `source_of`, the transfers are another scene's and their source numbers are translated (every
+    // source of a cell lent from the baseline has its match in this scene: a changed source is a change
+    // within reach).
+    [[nodiscard]] NoiseLevels cell_levels_reused(const Scene& scene, const std::vector<CellTransfer>& transfers, bool any,
+                                                 const std::vector<std::uint32_t>* source_of) const {
         Energies en;
         en.any = any;
-        for (const auto& ct : transfers) add_transfer(scene.sources[ct.source], ct, en);
+        for (const auto& ct : transfers) {
+            std::uint32_t k = ct.source;
+            if (source_of) {
+                k = (*source_of)[k];
+                if (k >= scene.sources.size()) throw InternalError("noise.cnossos: a lent cell refers to a changed source");
+            }
+            add_transfer(scene.sources[k], ct, en);
+        }
         return levels_of(en);
     }
 
@@ -1405,13 +1645,29 @@ private:
 
     // The propagation kept between runs: per grid cell the float transfer of every source within reach, keyed
     // by the hash of everything but the emission (geometry layers, ground, barriers, source geometry, grid).
+    // A store for another geometry also lends the first (baseline) store's cells beyond reach of every
+    // change between the two scenes (`change`), with the baseline's source numbers translated.
     struct TransferStore {
         std::uint64_t key = 0;
+        std::shared_ptr<const Scene> scene;  // the scene the transfers belong to
         std::vector<std::vector<CellTransfer>> cells;
         std::vector<std::uint8_t> any;
         std::unique_ptr<std::atomic<std::uint8_t>[]> state;  // 1: cells[i] and any[i] are complete
         std::atomic<std::size_t> bytes{0};
+        std::shared_ptr<const TransferStore> base;
+        SceneChange change;
     };
+
+    // How far a change of geometry can reach a grid receiver: the farthest point of a direct path (the
+    // maximum distance), of the facades searched for reflections (a square of half side
+    // reflection_distance_m) and, with lateral paths, of the obstacles near the S-R line (its box widened by
+    // a quarter of its length plus 10 m), plus two cell diagonals for the cells a cut reads.
+    [[nodiscard]] double change_reach_m(const GridSpec& grid) const {
+        double reach = s_.max_distance_m;
+        if (s_.reflection_order > 0) reach = std::max(reach, std::sqrt(2.0) * s_.reflection_distance_m);
+        if (s_.lateral) reach = s_.max_distance_m + std::sqrt(2.0) * (0.25 * s_.max_distance_m + 10.0);
+        return reach + 2.0 * std::sqrt(2.0) * grid.cell_size_m;
+    }
 
     [[nodiscard]] std::uint64_t geometry_key(const LayerStack& stack, const Scene& scene) const {
         std::vector<std::string> names;
@@ -1443,14 +1699,20 @@ private:
         return key;
     }
 
-    [[nodiscard]] std::shared_ptr<TransferStore> store_for(std::uint64_t key, const GridSpec& grid) const {
-        if (s_.cache_bytes == 0) return nullptr;
+    [[nodiscard]] std::shared_ptr<TransferStore> store_for(std::uint64_t key, const std::shared_ptr<const Scene>& scene) const {
+        if (s_.cache_bytes == 0 || s_.cutoff_db > 0.0) return nullptr;
+        const GridSpec& grid = scene->grid;
         std::lock_guard lock(store_mutex_);
         for (const auto& kept : stores_) {
             if (kept->key == key) return kept;
         }
         auto st = std::make_shared<TransferStore>();
         st->key = key;
+        st->scene = scene;
+        if (!stores_.empty()) {
+            st->change = scene_change(*stores_.front()->scene, *scene, change_reach_m(grid));
+            if (st->change.comparable) st->base = stores_.front();
+        }
         const auto n = static_cast<std::size_t>(grid.cell_count());
         st->cells.resize(n);
         st->any.assign(n, 0);
@@ -1467,7 +1729,8 @@ private:
         return st;
     }
 
-    // Adds every source point within reach of the receiver at (xr, yr), height_m above its ground.
+    // Adds every source point within reach of the receiver at (xr, yr), height_m above its ground (with
+    // energy_cutoff_db, the loudest ones until the rest cannot matter: accumulate_cutoff).
     void accumulate(const PathContext& pc, const std::vector<const Source*>& sources, double xr, double yr,
                     double height_m, bool conditions, Energies& en, std::vector<Contribution>* contributions,
                     double min_wall_distance_m = 0.0, std::vector<CellTransfer>* record = nullptr) const {
@@ -1477,8 +1740,8 @@ private:
         // through the per-receiver preparation (R's image in each facade), higher orders through a local index
         // of the facades whose box meets the square of half side reflection_distance_m around it.
         thread_local ReceiverReflections first_order;
+        Reflectors refl{&first_order, nullptr, false};
         std::shared_ptr<FacadeIndex> local;
-        bool prepared = false;
         if (pc.scene->facades && s_.reflection_order > 1) {
             thread_local std::vector<std::uint32_t> ids;
             const double rd = s_.reflection_distance_m;
@@ -1486,9 +1749,12 @@ private:
             local = std::make_shared<FacadeIndex>(25.0);
             for (const auto id : ids) (void)local->add(pc.scene->facades->facades()[id]);
             local->finish();
+            refl.local = local.get();
         }
-        thread_local PathWorkspace work;
-        thread_local PathTerms terms;
+        if (s_.cutoff_db > 0.0) {
+            accumulate_cutoff(pc, sources, xr, yr, height_m, conditions, en, contributions, min_wall_distance_m, record, refl);
+            return;
+        }
         for (const Source* src : sources) {
             points.clear();
             split_source(*src, xr, yr, points);
@@ -1501,60 +1767,206 @@ private:
                 if (d2 > max_d2) continue;
                 en.any = true;
                 in_range = true;
-                const PathProfile profile = cut_profile(pc, sp, xr, yr, height_m);
-                cnossos_path(profile, alpha_, s_.p_sectors.for_path(sp.x, sp.y, xr, yr), work, terms);
-                std::array<double, kPeriods> a_energy{};
-                for (std::size_t i = 0; i < kBandCount; ++i) {
-                    const double transfer = sp.length_m * terms.transfer[i];
-                    double transfer_h = 0.0, transfer_f = 0.0;
-                    if (conditions) {
-                        transfer_h = sp.length_m * std::pow(10.0, -terms.homogeneous.attenuation_db[i] / 10.0);
-                        transfer_f = sp.length_m * std::pow(10.0, -terms.favourable.attenuation_db[i] / 10.0);
-                    }
-                    en.t[i] += transfer;
-                    en.t_h[i] += transfer_h;
-                    en.t_f[i] += transfer_f;
-                    for (std::size_t p = 0; p < kPeriods; ++p) a_energy[p] += src->power[p][i] * transfer * kAWeightEnergy[i];
-                }
-                if (contributions) contributions->push_back({sp, terms, energy_to_db(den_energy(a_energy))});
-                if (pc.scene->facades && s_.reflection_order == 1) {
-                    if (!prepared) {
-                        ReflectionOptions opt;
-                        opt.max_order = 1;
-                        opt.max_path_length_m = s_.max_distance_m;
-                        opt.min_receiver_wall_distance_m = min_wall_distance_m;
-                        first_order.prepare(*pc.scene->facades, {xr, yr}, profile.receiver_z_m, s_.reflection_distance_m, opt);
-                        prepared = true;
-                    }
-                    if (first_order.facade_count() > 0) {
-                        add_reflections(pc, nullptr, &first_order, sp, profile, xr, yr, conditions, min_wall_distance_m, en,
-                                        contributions);
-                    }
-                } else if (local && !local->facades().empty()) {
-                    add_reflections(pc, local.get(), nullptr, sp, profile, xr, yr, conditions, min_wall_distance_m, en,
-                                    contributions);
-                }
-                if (s_.lateral && (terms.homogeneous.diffracted || terms.favourable.diffracted)) {
-                    add_lateral(pc, sp, profile, xr, yr, conditions, en, contributions);
-                }
+                add_point(pc, sp, xr, yr, height_m, conditions, en, contributions, min_wall_distance_m, refl);
             }
-            if (!in_range) continue;
-            // The source's transfer is kept in float so that a traffic-only scenario, which multiplies the stored
-            // transfer by its own emission, gives the same bits as this computation.
-            CellTransfer ct;
-            ct.source = static_cast<std::uint32_t>(src - pc.scene->sources.data());
-            for (std::size_t i = 0; i < kBandCount; ++i) ct.t[i] = static_cast<float>(en.t[i]);
-            add_transfer(*src, ct, en);
-            if (conditions) {
-                for (std::size_t p = 0; p < kPeriods; ++p) {
-                    for (std::size_t i = 0; i < kBandCount; ++i) {
-                        en.e_h[p][i] += src->power[p][i] * en.t_h[i];
-                        en.e_f[p][i] += src->power[p][i] * en.t_f[i];
-                    }
-                }
-            }
-            if (record) record->push_back(ct);
+            if (in_range) finish_source(pc, *src, conditions, en, record);
         }
+    }
+
+    // Where the reflected paths of one receiver come from: the first-order preparation (made on the first
+    // source point) or the local facade index of higher orders.
+    struct Reflectors {
+        ReceiverReflections* first_order = nullptr;
+        const FacadeIndex* local = nullptr;
+        bool prepared = false;
+    };
+
+    void prepare_reflections(const PathContext& pc, double xr, double yr, double receiver_z_m, double min_wall_distance_m,
+                             Reflectors& refl) const {
+        if (refl.prepared || !pc.scene->facades || s_.reflection_order != 1) return;
+        ReflectionOptions opt;
+        opt.max_order = 1;
+        opt.max_path_length_m = s_.max_distance_m;
+        opt.min_receiver_wall_distance_m = min_wall_distance_m;
+        refl.first_order->prepare(*pc.scene->facades, {xr, yr}, receiver_z_m, s_.reflection_distance_m, opt);
+        refl.prepared = true;
+    }
+
+    // The paths of one source point (direct, reflected, lateral), added to en.t, en.t_h and en.t_f.
+    void add_point(const PathContext& pc, const SourcePoint& sp, double xr, double yr, double height_m, bool conditions,
+                   Energies& en, std::vector<Contribution>* contributions, double min_wall_distance_m, Reflectors& refl) const {
+        thread_local PathWorkspace work;
+        thread_local PathTerms terms;
+        const Source* src = sp.src;
+        const PathProfile profile = cut_profile(pc, sp, xr, yr, height_m);
+        cnossos_path(profile, alpha_, s_.p_sectors.for_path(sp.x, sp.y, xr, yr), work, terms);
+        std::array<double, kPeriods> a_energy{};
+        for (std::size_t i = 0; i < kBandCount; ++i) {
+            const double transfer = sp.length_m * terms.transfer[i];
+            double transfer_h = 0.0, transfer_f = 0.0;
+            if (conditions) {
+                transfer_h = sp.length_m * std::pow(10.0, -terms.homogeneous.attenuation_db[i] / 10.0);
+                transfer_f = sp.length_m * std::pow(10.0, -terms.favourable.attenuation_db[i] / 10.0);
+            }
+            en.t[i] += transfer;
+            en.t_h[i] += transfer_h;
+            en.t_f[i] += transfer_f;
+            for (std::size_t p = 0; p < kPeriods; ++p) a_energy[p] += src->power[p][i] * transfer * kAWeightEnergy[i];
+        }
+        if (contributions) contributions->push_back({sp, terms, energy_to_db(den_energy(a_energy))});
+        if (pc.scene->facades && s_.reflection_order == 1) {
+            prepare_reflections(pc, xr, yr, profile.receiver_z_m, min_wall_distance_m, refl);
+            if (refl.first_order->facade_count() > 0) {
+                add_reflections(pc, nullptr, refl.first_order, sp, profile, xr, yr, conditions, min_wall_distance_m, en,
+                                contributions);
+            }
+        } else if (refl.local && !refl.local->facades().empty()) {
+            add_reflections(pc, refl.local, nullptr, sp, profile, xr, yr, conditions, min_wall_distance_m, en, contributions);
+        }
+        if (s_.lateral && (terms.homogeneous.diffracted || terms.favourable.diffracted)) {
+            add_lateral(pc, sp, profile, xr, yr, conditions, en, contributions);
+        }
+    }
+
+    // One source's transfer (en.t, en.t_h, en.t_f) into the receiver's energies.
+    void finish_source(const PathContext& pc, const Source& src, bool conditions, Energies& en,
+                       std::vector<CellTransfer>* record) const {
+        // The source's transfer is kept in float so that a traffic-only scenario, which multiplies the stored
+        // transfer by its own emission, gives the same bits as this computation.
+        CellTransfer ct;
+        ct.source = static_cast<std::uint32_t>(&src - pc.scene->sources.data());
+        for (std::size_t i = 0; i < kBandCount; ++i) ct.t[i] = static_cast<float>(en.t[i]);
+        add_transfer(src, ct, en);
+        if (conditions) {
+            for (std::size_t p = 0; p < kPeriods; ++p) {
+                for (std::size_t i = 0; i < kBandCount; ++i) {
+                    en.e_h[p][i] += src.power[p][i] * en.t_h[i];
+                    en.e_f[p][i] += src.power[p][i] * en.t_f[i];
+                }
+            }
+        }
+        if (record) record->push_back(ct);
+    }
+
+    // The energy-based cut-off (energy_cutoff_db = e > 0). Every source point within max_distance_m gets an
+    // upper estimate of its A-weighted energy at the receiver per period: its sound power times its length
+    // over 4 pi d^2 (geometric divergence at the horizontal distance d, no absorption, no screening), times 2
+    // (+3 dB, the largest ground gain of homogeneous conditions, notes 6), times 1 + sum over orders k of
+    // ((1 - alpha) n)^k for the image sources of the n facades within reflection_distance_m, times 3 with
+    // lateral paths. The points are evaluated from the largest estimate down; the receiver stops once, in each
+    // period, the estimates of the points left add up to at most (10^(e/10) - 1) of the energy computed. Under
+    // that bound the levels of every period, and so Lden, are at most e dB low. The sums keep source order.
+    void accumulate_cutoff(const PathContext& pc, const std::vector<const Source*>& sources, double xr, double yr,
+                           double height_m, bool conditions, Energies& en, std::vector<Contribution>* contributions,
+                           double min_wall_distance_m, std::vector<CellTransfer>* record, Reflectors& refl) const {
+        struct Candidate {
+            double ub_den;
+            std::array<double, kPeriods> ub;
+            std::uint32_t source, order, slot;
+            SourcePoint sp;
+        };
+        struct Slot {
+            const Source* src;
+            Bands t{}, t_h{}, t_f{};
+            std::array<Bands, kPeriods> w{};  // A-weighted power per period and band
+            bool used = false;
+        };
+        thread_local std::vector<SourcePoint> points;
+        thread_local std::vector<Candidate> cand;
+        thread_local std::vector<Slot> slots;
+        thread_local std::vector<std::array<double, kPeriods>> rest;
+        cand.clear();
+        slots.clear();
+        double allowance = 2.0;
+        if (pc.scene->facades && s_.reflection_order > 0) {
+            std::size_t n = 0;
+            if (s_.reflection_order == 1) {
+                const double zr = layers_z(pc, xr, yr) + height_m;
+                prepare_reflections(pc, xr, yr, zr, min_wall_distance_m, refl);
+                n = refl.first_order->facade_count();
+            } else if (refl.local) {
+                n = refl.local->facades().size();
+            }
+            const double per = (1.0 - s_.facade_absorption) * static_cast<double>(n);
+            double images = 0.0, term = 1.0;
+            for (std::size_t k = 0; k < s_.reflection_order; ++k) images += (term *= per);
+            allowance *= 1.0 + images;
+        }
+        if (s_.lateral) allowance *= 3.0;
+        const double max_d2 = s_.max_distance_m * s_.max_distance_m;
+        constexpr double kFourPi = 4.0 * 3.14159265358979323846;
+        for (const Source* src : sources) {
+            points.clear();
+            split_source(*src, xr, yr, points);
+            std::uint32_t slot = std::numeric_limits<std::uint32_t>::max();
+            for (std::size_t k = 0; k < points.size(); ++k) {
+                const SourcePoint& sp = points[k];
+                const double d2 = (sp.x - xr) * (sp.x - xr) + (sp.y - yr) * (sp.y - yr);
+                if (d2 > max_d2) continue;
+                if (slot == std::numeric_limits<std::uint32_t>::max()) {
+                    slot = static_cast<std::uint32_t>(slots.size());
+                    Slot sl{src};
+                    for (std::size_t p = 0; p < kPeriods; ++p) {
+                        for (std::size_t i = 0; i < kBandCount; ++i) sl.w[p][i] = src->power[p][i] * kAWeightEnergy[i];
+                    }
+                    slots.push_back(sl);
+                }
+                const double geometric = allowance * sp.length_m / (kFourPi * std::max(d2, 0.01));
+                Candidate c{0.0, {}, static_cast<std::uint32_t>(src - pc.scene->sources.data()), static_cast<std::uint32_t>(k), slot, sp};
+                for (std::size_t p = 0; p < kPeriods; ++p) {
+                    double w = 0.0;
+                    for (std::size_t i = 0; i < kBandCount; ++i) w += slots[slot].w[p][i];
+                    c.ub[p] = w * geometric;
+                }
+                c.ub_den = den_energy(c.ub);
+                cand.push_back(c);
+            }
+        }
+        if (cand.empty()) return;
+        en.any = true;
+        std::sort(cand.begin(), cand.end(), [](const Candidate& a, const Candidate& b) {
+            if (a.ub_den != b.ub_den) return a.ub_den > b.ub_den;
+            if (a.source != b.source) return a.source < b.source;
+            return a.order < b.order;
+        });
+        rest.assign(cand.size() + 1, {});
+        for (std::size_t j = cand.size(); j-- > 0;) {
+            for (std::size_t p = 0; p < kPeriods; ++p) rest[j][p] = rest[j + 1][p] + cand[j].ub[p];
+        }
+        const double eta = std::pow(10.0, s_.cutoff_db / 10.0) - 1.0;
+        std::array<double, kPeriods> done{};
+        for (std::size_t j = 0; j < cand.size(); ++j) {
+            Slot& sl = slots[cand[j].slot];
+            en.t = sl.t;
+            en.t_h = sl.t_h;
+            en.t_f = sl.t_f;
+            add_point(pc, cand[j].sp, xr, yr, height_m, conditions, en, contributions, min_wall_distance_m, refl);
+            for (std::size_t p = 0; p < kPeriods; ++p) {
+                for (std::size_t i = 0; i < kBandCount; ++i) done[p] += sl.w[p][i] * (en.t[i] - sl.t[i]);
+            }
+            sl.t = en.t;
+            sl.t_h = en.t_h;
+            sl.t_f = en.t_f;
+            sl.used = true;
+            bool enough = true;
+            for (std::size_t p = 0; p < kPeriods; ++p) enough = enough && rest[j + 1][p] <= eta * done[p];
+            if (enough) break;
+        }
+        for (const Slot& sl : slots) {
+            if (!sl.used) continue;
+            en.t = sl.t;
+            en.t_h = sl.t_h;
+            en.t_f = sl.t_f;
+            finish_source(pc, *sl.src, conditions, en, record);
+        }
+    }
+
+    // Ground altitude at (x, y) from the DEM (0 without one), as the receiver's profile takes it.
+    [[nodiscard]] static double layers_z(const PathContext& pc, double x, double y) {
+        const GridLayers& l = pc.layers;
+        const auto c = l.grid->col_of(x), r = l.grid->row_of(y);
+        const double z = l.terrain(c, r);
+        return std::isnan(z) ? 0.0 : z;
     }
 
     static void add_transfer(const Source& src, const CellTransfer& ct, Energies& en) {
@@ -1730,6 +2142,7 @@ private:
 
 public:
     mutable std::atomic<std::size_t> reused_cells_{0};
+    mutable std::atomic<std::size_t> lent_cells_{0};  // of which taken from the baseline store (geometry changed)
 
 private:
     mutable std::vector<std::pair<std::uint64_t, std::shared_ptr<CacheEntry>>> cache_;
@@ -1922,6 +2335,12 @@ std::size_t noise_reused_cells(const IndicatorModel& model) {
     const auto* m = dynamic_cast<const NoiseModel*>(&model);
     if (!m) throw InternalError("noise_reused_cells needs a noise.cnossos model");
     return m->reused_cells_.load();
+}
+
+std::size_t noise_lent_cells(const IndicatorModel& model) {
+    const auto* m = dynamic_cast<const NoiseModel*>(&model);
+    if (!m) throw InternalError("noise_lent_cells needs a noise.cnossos model");
+    return m->lent_cells_.load();
 }
 
 std::vector<PointLevels> noise_point_levels(const IndicatorModel& model, const LayerStack& stack,

@@ -39,8 +39,11 @@ struct PointLevels {
 std::vector<PointLevels> noise_point_levels(const IndicatorModel& model, const LayerStack& stack,
                                             const std::vector<Point2>& points, const std::vector<double>& heights_m);
 
-// Grid cells this model has taken from its propagation store (traffic-only reuse) since it was built.
+// Grid cells this model has taken from its propagation store since it was built: traffic-only reuse, and
+// cells of a scenario with other geometry that lie beyond reach of every change from the baseline's.
 std::size_t noise_reused_cells(const IndicatorModel& model);
+// Of those, the cells taken from the baseline's store for a scenario whose geometry differs.
+std::size_t noise_lent_cells(const IndicatorModel& model);
 
 // Sound power of a noise_sources feature per period (day, evening, night) and band, dB re 1 pW (points)
 // or dB re 1 pW/m (lines), from lw_<period>_<band> or the period-independent lw_<band>; DataError naming the
