@@ -113,6 +113,7 @@ CoefficientSet load_set(const std::string& name, bool draft, const char* csv) {
 const std::map<std::string, CoefficientSet>& coefficient_sets() {
     static const std::map<std::string, CoefficientSet> sets{
         {"EU-2021", load_set("EU-2021", false, tables::road_coefficients_eu2021_csv)},
+        {"EU-2015", load_set("EU-2015", false, tables::road_coefficients_eu2015_csv)},
         {"NL-draft", load_set("NL-draft", true, tables::road_coefficients_nl_draft_csv)},
     };
     return sets;
@@ -193,7 +194,7 @@ double temperature_coefficient(std::size_t category) {
 }  // namespace
 
 const std::vector<std::string>& coefficient_set_names() {
-    static const std::vector<std::string> names{"EU-2021", "NL-draft"};
+    static const std::vector<std::string> names{"EU-2021", "EU-2015", "NL-draft"};
     return names;
 }
 

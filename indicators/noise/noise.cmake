@@ -2,7 +2,8 @@
 # noise.cnossos sources. The CNOSSOS-EU coefficient tables (data/*.csv, with their source header lines)
 # are embedded into the library as text so the binary is self-contained and the tables stay readable.
 set(AREATWIN_NOISE_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(noise_tables cnossos_road_coefficients cnossos_road_coefficients_nl_draft cnossos_road_surface_coefficients)
+set(noise_tables cnossos_road_coefficients cnossos_road_coefficients_eu2015 cnossos_road_coefficients_nl_draft
+  cnossos_road_surface_coefficients)
 foreach(table ${noise_tables})
   file(READ ${AREATWIN_NOISE_DIR}/data/${table}.csv csv_${table})
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${AREATWIN_NOISE_DIR}/data/${table}.csv)

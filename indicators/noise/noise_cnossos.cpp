@@ -93,7 +93,8 @@ const IndicatorDescriptor& noise_descriptor() {
             {"pressure_kpa", ParameterSpec::Kind::Number, "kPa", "air pressure for absorption (default 101.325)",
              {101.325}, {}, 80.0, 110.0, {}},
             {"coefficients", ParameterSpec::Kind::Choice, "",
-             "road emission coefficient set: EU-2021 (default) or NL-draft (DRAFT, unverified Dutch set)", {},
+             "road emission coefficient set: EU-2021 (default, Table F-1 as replaced by 2021/1226), EU-2015 (the legacy table "
+             "first published in 2015/996) or NL-draft (DRAFT, unverified Dutch set)", {},
              {"EU-2021"}, 0.0, 0.0, coefficient_set_names()},
             {"default_surface", ParameterSpec::Kind::Choice, "",
              "road surface of roads without a 'surface' attribute (default DEF, the reference surface)", {}, {"DEF"},
@@ -126,7 +127,8 @@ const IndicatorDescriptor& noise_descriptor() {
             {"propagation_cache_mb", ParameterSpec::Kind::Number, "MB",
              "memory for the propagation kept between scenarios (per grid cell the float transfer of each source in "
              "reach, for the baseline geometry and the latest other one; a traffic-only scenario then costs emission x "
-             "transfer); 0 = off (default 2048)", {2048.0}, {}, 0.0,
+             "transfer, and a scenario with other geometry recomputes only the cells within reach of its changes); "
+             "0 = off (default 2048)", {2048.0}, {}, 0.0,
              65536.0, {}},
             {"energy_cutoff_db", ParameterSpec::Kind::Number, "dB",
              "energy-based cut-off: a receiver evaluates its source points from the largest free-field estimate down and "
