@@ -106,7 +106,7 @@ const IndicatorDescriptor& green_access_descriptor() {
     using K = ParameterSpec::Kind;
     static const IndicatorDescriptor descriptor{
         "green.access",
-        "1.1.0",
+        "1.2.0",
         "Green for health per home: trees visible (3), tree-crown cover (30), distance to a park of a minimum "
         "size (300), with per-home flags for each rule and all three",
         "3-30-300 rule (Konijnendijk 2021, 2023) and the RIVM rules of thumb of 18 December 2025 as operationalised "
@@ -172,6 +172,15 @@ const IndicatorDescriptor& green_access_descriptor() {
              "with park_distance 'network': a home reaches the network at its nearest point within this distance "
              "(inference); farther homes have no distance",
              {100.0}, {}, 0.0, 10000.0, {}},
+            {"network_junctions", K::Choice, "",
+             "with park_distance 'network': lines meet where they share a vertex ('shared_vertices', as OSM ways); "
+             "also where a dead end lies within network_snap_tolerance_m of another line ('endpoints', an undershot "
+             "T-junction); or also wherever two lines cross ('crossings', a layer drawn without junctions)",
+             {}, {"endpoints"}, 0.0, 0.0, {"shared_vertices", "endpoints", "crossings"}},
+            {"network_snap_tolerance_m", K::Number, "m",
+             "with network_junctions 'endpoints' or 'crossings': a dead end this close to another line is joined to it "
+             "(0.5 m: digitising gaps of large-scale maps such as BGT and OSM; inference)",
+             {0.5}, {}, 0.0, 10.0, {}},
             {"trees_visibility", K::Choice, "",
              "rule 3 counts trees in 'line_of_sight' of the home (section 1.5) or every tree in a 'buffer' "
              "(cobra, handbook, barcelona)",
@@ -554,6 +563,14 @@ public:
         e.terms.push_back({"green_dist_park_m", std::isinf(d) ? std::nan("") : static_cast<double>(d), "m",
                            fmt::format("{} of {} contiguous green areas reach {} m2", global->parks_qualifying,
                                        global->parks_found, s_.park_min_area_m2)});
+        if (network_mode()) {
+            const WalkNetwork& net = global->network;
+            e.notes.push_back(fmt::format(
+                "walking network ({} junctions): {} nodes, {} edges, {} entrances; {} dead ends joined within {} m, {} "
+                "crossings made junctions",
+                s_.network_junctions, net.node_count(), net.segment_count(), net.entrance_count(), net.joined_dead_ends(),
+                s_.network_snap_tolerance_m, net.joined_crossings()));
+        }
         const bool home = is_home(L, col, row);
         if (home || s_.trees_at == "all_cells") {
             // Plain reference: every tree, no spatial index.
@@ -696,7 +713,12 @@ private:
                     for (const auto& part : f.geometry.lines) lines.push_back(part);
                 }
             }
-            g->network = WalkNetwork(lines, grid, parks.qualifying);
+            NetworkNoding noding;
+            noding.mode = s_.network_junctions == "shared_vertices" ? NetworkNoding::Mode::SharedVertices
+                        : s_.network_junctions == "crossings"     ? NetworkNoding::Mode::Crossings
+                                                                  : NetworkNoding::Mode::Endpoints;
+            noding.tolerance_m = s_.network_snap_tolerance_m;
+            g->network = WalkNetwork(lines, grid, parks.qualifying, noding);
             for (std::int64_t row = 0; row < grid.rows; ++row) {
                 for (std::int64_t col = 0; col < grid.cols; ++col) {
                     const auto i = static_cast<std::size_t>(row * grid.cols + col);
@@ -1051,13 +1073,14 @@ std::string AccessSettings::describe() const {
     return fmt::format(
         "canopy_unit={}, canopy_radius_m={}, canopy_source={}, canopy_min_height_m={}, canopy_denominator={}, "
         "canopy_pass_pct={}, park_classes=[{}], park_cell_min_fraction={}, park_min_area_m2={}, park_connectivity={}, "
-        "park_pass_distance_m={}, park_distance={}, network_snap_max_m={}, trees_visibility={}, trees_radius_m={}, trees_distance_to={}, "
+        "park_pass_distance_m={}, park_distance={}, network_snap_max_m={}, network_junctions={}, "
+        "network_snap_tolerance_m={}, trees_visibility={}, trees_radius_m={}, trees_distance_to={}, "
         "tree_min_crown_area_m2={}, tree_min_height_m={}, trees_pass_count={}, crown_top_search_m={}, "
         "target_height_m={}, los_blockers={}, home_score={}, facade_ring_m={}, facade_search_max_m={}, trees_at={}, "
         "homes={}, point_weight={}",
         canopy_unit, canopy_radius_m, canopy_source, canopy_min_height_m, canopy_denominator, canopy_pass_pct,
         fmt::join(park_classes, ","), park_cell_min_fraction, park_min_area_m2, park_connectivity, park_pass_distance_m,
-        park_distance, network_snap_max_m, trees_visibility, trees_radius_m, trees_distance_to, tree_min_crown_area_m2, tree_min_height_m, trees_pass_count,
+        park_distance, network_snap_max_m, network_junctions, network_snap_tolerance_m, trees_visibility, trees_radius_m, trees_distance_to, tree_min_crown_area_m2, tree_min_height_m, trees_pass_count,
         crown_top_search_m, target_height_m, los_blockers, home_score, facade_ring_m, facade_search_max_m, trees_at, homes, point_weight);
 }
 
@@ -1120,6 +1143,8 @@ AccessSettings resolve_access_settings(const Parameters& given) {
     s.park_pass_distance_m = p.number("park_pass_distance_m");
     s.park_distance = p.choice("park_distance");
     s.network_snap_max_m = p.number("network_snap_max_m");
+    s.network_junctions = p.choice("network_junctions");
+    s.network_snap_tolerance_m = p.number("network_snap_tolerance_m");
     s.trees_visibility = p.choice("trees_visibility");
     s.trees_radius_m = p.number("trees_radius_m");
     s.trees_distance_to = p.choice("trees_distance_to");
@@ -1175,6 +1200,8 @@ std::vector<Formula> GreenAccess::formulas() const {
         r.values["park_pass_distance_m"] = s.park_pass_distance_m;
         r.values["network_snap_max_m"] = s.network_snap_max_m;
         r.texts["park_distance"] = s.park_distance;
+        r.texts["network_junctions"] = s.network_junctions;
+        r.values["network_snap_tolerance_m"] = s.network_snap_tolerance_m;
         r.values["trees_radius_m"] = s.trees_radius_m;
         r.values["tree_min_crown_area_m2"] = s.tree_min_crown_area_m2;
         r.values["tree_min_height_m"] = s.tree_min_height_m;

@@ -28,6 +28,8 @@ struct AccessSettings {
     double park_pass_distance_m = 300.0;
     std::string park_distance;        // "euclidean" or "network" (walking network of roads and paths)
     double network_snap_max_m = 100.0;
+    std::string network_junctions = "endpoints";  // "shared_vertices", "endpoints" or "crossings"
+    double network_snap_tolerance_m = 0.5;
     // rule 3: trees
     std::string trees_visibility;     // "line_of_sight" or "buffer"
     double trees_radius_m = 30.0;

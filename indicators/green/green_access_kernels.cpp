@@ -206,8 +206,89 @@ TreeIndex::TreeIndex(std::vector<TreeObserver> trees, const Box2& extent, double
     }
 }
 
+namespace {
+
+// Segments bucketed by their bounding box on a square grid; the candidate search of the noding.
+class SegmentBuckets {
+public:
+    SegmentBuckets(const std::vector<Point2>& nodes, const std::vector<std::pair<std::int64_t, std::int64_t>>& segs,
+                   double bucket_m)
+        : nodes_(nodes), segs_(segs), size_(bucket_m) {
+        Box2 box{kInf, kInf, -kInf, -kInf};
+        for (const Point2& p : nodes) {
+            box.min_x = std::min(box.min_x, p.x);
+            box.min_y = std::min(box.min_y, p.y);
+            box.max_x = std::max(box.max_x, p.x);
+            box.max_y = std::max(box.max_y, p.y);
+        }
+        if (nodes.empty()) return;
+        min_x_ = box.min_x;
+        min_y_ = box.min_y;
+        cols_ = static_cast<std::int64_t>(std::floor((box.max_x - box.min_x) / size_)) + 1;
+        rows_ = static_cast<std::int64_t>(std::floor((box.max_y - box.min_y) / size_)) + 1;
+        std::vector<std::int64_t> count(static_cast<std::size_t>(cols_ * rows_) + 1, 0);
+        for (int pass = 0; pass < 2; ++pass) {
+            for (std::size_t k = 0; k < segs_.size(); ++k) {
+                const auto [c0, r0, c1, r1] = range_of(static_cast<std::int64_t>(k));
+                for (auto r = r0; r <= r1; ++r) {
+                    for (auto c = c0; c <= c1; ++c) {
+                        const auto b = static_cast<std::size_t>(r * cols_ + c);
+                        if (pass == 0) {
+                            ++count[b + 1];
+                        } else {
+                            items_[static_cast<std::size_t>(fill_[b]++)] = static_cast<std::int64_t>(k);
+                        }
+                    }
+                }
+            }
+            if (pass == 0) {
+                for (std::size_t b = 1; b < count.size(); ++b) count[b] += count[b - 1];
+                start_ = count;
+                fill_.assign(count.begin(), count.end() - 1);
+                items_.assign(static_cast<std::size_t>(count.back()), 0);
+            }
+        }
+    }
+
+    struct Range {
+        std::int64_t c0, r0, c1, r1;
+    };
+    [[nodiscard]] Range range_of(std::int64_t k) const {
+        const Point2& a = nodes_[static_cast<std::size_t>(segs_[static_cast<std::size_t>(k)].first)];
+        const Point2& b = nodes_[static_cast<std::size_t>(segs_[static_cast<std::size_t>(k)].second)];
+        return box_range(std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y));
+    }
+    [[nodiscard]] Range box_range(double x0, double y0, double x1, double y1) const {
+        const auto clamp_to = [](double v, std::int64_t n) {
+            return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(v)), 0, n - 1);
+        };
+        return {clamp_to((x0 - min_x_) / size_, cols_), clamp_to((y0 - min_y_) / size_, rows_),
+                clamp_to((x1 - min_x_) / size_, cols_), clamp_to((y1 - min_y_) / size_, rows_)};
+    }
+    [[nodiscard]] std::int64_t buckets() const { return cols_ * rows_; }
+    [[nodiscard]] std::int64_t cols() const { return cols_; }
+    // The segments of bucket b, in segment order.
+    template <class Fn>
+    void each_in(std::int64_t b, Fn&& fn) const {
+        for (auto i = start_[static_cast<std::size_t>(b)]; i < start_[static_cast<std::size_t>(b) + 1]; ++i) {
+            fn(items_[static_cast<std::size_t>(i)]);
+        }
+    }
+
+private:
+    const std::vector<Point2>& nodes_;
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& segs_;
+    double size_ = 50.0, min_x_ = 0.0, min_y_ = 0.0;
+    std::int64_t cols_ = 0, rows_ = 0;
+    std::vector<std::int64_t> start_, fill_, items_;
+};
+
+double cross(double ax, double ay, double bx, double by) { return ax * by - ay * bx; }
+
+}  // namespace
+
 WalkNetwork::WalkNetwork(const std::vector<std::vector<Point2>>& lines, const GridSpec& grid,
-                         const std::vector<std::uint8_t>& park_mask) {
+                         const std::vector<std::uint8_t>& park_mask, const NetworkNoding& noding) {
     // Vertices within 1 mm are one node (integer keys in millimetres, numbered in input order).
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> node_of;
     const auto node = [&](const Point2& p) {
@@ -216,47 +297,155 @@ WalkNetwork::WalkNetwork(const std::vector<std::vector<Point2>>& lines, const Gr
         if (added) nodes_.push_back(p);
         return it->second;
     };
-    const auto in_park = [&](double x, double y) {
-        const auto c = grid.col_of(x), r = grid.row_of(y);
-        return grid.contains_cell(c, r) && park_mask[static_cast<std::size_t>(r * grid.cols + c)] != 0;
-    };
+    // The segments of the lines as drawn, and the nodes where they are to be split.
+    std::vector<std::pair<std::int64_t, std::int64_t>> raw;
+    std::vector<std::int64_t> line_ends;
     for (const auto& line : lines) {
+        const auto first = raw.size();
         for (std::size_t i = 1; i < line.size(); ++i) {
-            const Point2 p = line[i - 1], q = line[i];
-            Segment seg;
-            seg.a = node(p);
-            seg.b = node(q);
-            if (seg.a == seg.b) continue;
-            seg.length_m = std::hypot(q.x - p.x, q.y - p.y);
-            // Parameters where the segment crosses a cell edge; between two of them it lies in one cell.
-            std::vector<double> ts{0.0, 1.0};
-            const auto crossings = [&](double from, double to, double origin, double step) {
-                if (from == to) return;
-                const double lo = std::min(from, to), hi = std::max(from, to);
-                for (auto k = static_cast<std::int64_t>(std::ceil((lo - origin) / step));
-                     origin + static_cast<double>(k) * step <= hi; ++k) {
-                    const double t = (origin + static_cast<double>(k) * step - from) / (to - from);
-                    if (t > 0.0 && t < 1.0) ts.push_back(t);
-                }
-            };
-            crossings(p.x, q.x, grid.origin_x, grid.cell_size_m);
-            // Rows count down from origin_y; the lines y = origin_y - k * size are the same set.
-            crossings(p.y, q.y, grid.origin_y, grid.cell_size_m);
-            std::sort(ts.begin(), ts.end());
-            for (std::size_t k = 1; k < ts.size(); ++k) {
-                const double t0 = ts[k - 1], t1 = ts[k];
-                if (t1 <= t0) continue;
-                const double tm = 0.5 * (t0 + t1);
-                if (!in_park(p.x + tm * (q.x - p.x), p.y + tm * (q.y - p.y))) continue;
-                if (!seg.in_park.empty() && seg.in_park.back().second == t0) {
-                    seg.in_park.back().second = t1;
-                } else {
-                    seg.in_park.emplace_back(t0, t1);
-                }
-            }
-            segments_.push_back(std::move(seg));
+            const auto a = node(line[i - 1]), b = node(line[i]);
+            if (a != b) raw.emplace_back(a, b);
+        }
+        if (raw.size() > first) {
+            line_ends.push_back(raw[first].first);
+            line_ends.push_back(raw.back().second);
         }
     }
+    std::vector<std::vector<std::pair<double, std::int64_t>>> splits(raw.size());
+    std::vector<std::pair<std::int64_t, std::int64_t>> joins;  // dead end -> its point on another line
+    const auto point_of = [&](std::int64_t k, double t) {
+        const Point2& a = nodes_[static_cast<std::size_t>(raw[static_cast<std::size_t>(k)].first)];
+        const Point2& b = nodes_[static_cast<std::size_t>(raw[static_cast<std::size_t>(k)].second)];
+        return Point2{a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)};
+    };
+    const auto split = [&](std::int64_t k, double t, std::int64_t id) {
+        const auto& [a, b] = raw[static_cast<std::size_t>(k)];
+        if (id != a && id != b) splits[static_cast<std::size_t>(k)].emplace_back(t, id);
+    };
+
+    if (noding.mode != NetworkNoding::Mode::SharedVertices && !raw.empty()) {
+        const double tol = noding.tolerance_m;
+        const SegmentBuckets index(nodes_, raw, std::max(50.0, 4.0 * tol));
+        if (noding.mode == NetworkNoding::Mode::Crossings) {
+            // Every pair of segments in a bucket, tested in the first bucket both cover.
+            std::vector<std::pair<double, double>> found;
+            for (std::int64_t b = 0; b < index.buckets(); ++b) {
+                const auto bc = b % index.cols(), br = b / index.cols();
+                std::vector<std::int64_t> here;
+                index.each_in(b, [&](std::int64_t k) { here.push_back(k); });
+                for (std::size_t i = 0; i < here.size(); ++i) {
+                    const auto ri = index.range_of(here[i]);
+                    const auto& [a1, b1] = raw[static_cast<std::size_t>(here[i])];
+                    const Point2 p = nodes_[static_cast<std::size_t>(a1)], q = nodes_[static_cast<std::size_t>(b1)];
+                    for (std::size_t j = i + 1; j < here.size(); ++j) {
+                        const auto rj = index.range_of(here[j]);
+                        if (std::max(ri.c0, rj.c0) != bc || std::max(ri.r0, rj.r0) != br) continue;
+                        const auto& [a2, b2] = raw[static_cast<std::size_t>(here[j])];
+                        if (a1 == a2 || a1 == b2 || b1 == a2 || b1 == b2) continue;
+                        const Point2 r = nodes_[static_cast<std::size_t>(a2)], s2 = nodes_[static_cast<std::size_t>(b2)];
+                        const double ex = q.x - p.x, ey = q.y - p.y, fx = s2.x - r.x, fy = s2.y - r.y;
+                        const double denom = cross(ex, ey, fx, fy);
+                        if (denom == 0.0) continue;  // parallel or collinear
+                        const double t = cross(r.x - p.x, r.y - p.y, fx, fy) / denom;
+                        const double u = cross(r.x - p.x, r.y - p.y, ex, ey) / denom;
+                        if (t < 0.0 || t > 1.0 || u < 0.0 || u > 1.0) continue;
+                        const auto id = node(point_of(here[i], t));
+                        const auto before = splits[static_cast<std::size_t>(here[i])].size() +
+                                            splits[static_cast<std::size_t>(here[j])].size();
+                        split(here[i], t, id);
+                        split(here[j], u, id);
+                        if (splits[static_cast<std::size_t>(here[i])].size() + splits[static_cast<std::size_t>(here[j])].size() >
+                            before) {
+                            ++joined_crossings_;
+                        }
+                    }
+                }
+            }
+        }
+        // Dead ends: line ends that only one segment meets.
+        std::vector<std::int64_t> degree(nodes_.size(), 0);
+        for (const auto& [a, b] : raw) ++degree[static_cast<std::size_t>(a)], ++degree[static_cast<std::size_t>(b)];
+        std::sort(line_ends.begin(), line_ends.end());
+        line_ends.erase(std::unique(line_ends.begin(), line_ends.end()), line_ends.end());
+        for (const auto e : line_ends) {
+            if (degree[static_cast<std::size_t>(e)] != 1) continue;
+            const Point2 pe = nodes_[static_cast<std::size_t>(e)];
+            const auto box = index.box_range(pe.x - tol, pe.y - tol, pe.x + tol, pe.y + tol);
+            std::int64_t best = -1;
+            double best_d = kInf, best_t = 0.0;
+            for (auto r = box.r0; r <= box.r1; ++r) {
+                for (auto c = box.c0; c <= box.c1; ++c) {
+                    index.each_in(r * index.cols() + c, [&](std::int64_t k) {
+                        const auto& [a, b] = raw[static_cast<std::size_t>(k)];
+                        if (a == e || b == e) return;
+                        const Point2& pa = nodes_[static_cast<std::size_t>(a)];
+                        const Point2& pb = nodes_[static_cast<std::size_t>(b)];
+                        const double dx = pb.x - pa.x, dy = pb.y - pa.y;
+                        const double t = std::clamp(((pe.x - pa.x) * dx + (pe.y - pa.y) * dy) / (dx * dx + dy * dy), 0.0, 1.0);
+                        const double d = std::hypot(pa.x + t * dx - pe.x, pa.y + t * dy - pe.y);
+                        if (d <= tol && (d < best_d || (d == best_d && k < best))) best = k, best_d = d, best_t = t;
+                    });
+                }
+            }
+            if (best < 0) continue;
+            // The line is split at the dead end's nearest point; a gap becomes an edge of its length.
+            const auto id = node(point_of(best, best_t));
+            split(best, best_t, id);
+            if (id != e) joins.emplace_back(e, id);
+            ++joined_dead_ends_;
+        }
+    }
+
+    // Edges: each drawn segment cut at its splits, then the joins of dead ends.
+    const auto add_edge = [&](std::int64_t a, std::int64_t b) {
+        if (a == b) return;
+        const Point2 p = nodes_[static_cast<std::size_t>(a)], q = nodes_[static_cast<std::size_t>(b)];
+        Segment seg;
+        seg.a = a;
+        seg.b = b;
+        seg.length_m = std::hypot(q.x - p.x, q.y - p.y);
+        // Parameters where the edge crosses a cell edge; between two of them it lies in one cell.
+        std::vector<double> ts{0.0, 1.0};
+        const auto crossings = [&](double from, double to, double origin, double step) {
+            if (from == to) return;
+            const double lo = std::min(from, to), hi = std::max(from, to);
+            for (auto k = static_cast<std::int64_t>(std::ceil((lo - origin) / step));
+                 origin + static_cast<double>(k) * step <= hi; ++k) {
+                const double t = (origin + static_cast<double>(k) * step - from) / (to - from);
+                if (t > 0.0 && t < 1.0) ts.push_back(t);
+            }
+        };
+        crossings(p.x, q.x, grid.origin_x, grid.cell_size_m);
+        // Rows count down from origin_y; the lines y = origin_y - k * size are the same set.
+        crossings(p.y, q.y, grid.origin_y, grid.cell_size_m);
+        std::sort(ts.begin(), ts.end());
+        for (std::size_t k = 1; k < ts.size(); ++k) {
+            const double t0 = ts[k - 1], t1 = ts[k];
+            if (t1 <= t0) continue;
+            const double tm = 0.5 * (t0 + t1);
+            const double x = p.x + tm * (q.x - p.x), y = p.y + tm * (q.y - p.y);
+            const auto c = grid.col_of(x), r = grid.row_of(y);
+            if (!grid.contains_cell(c, r) || park_mask[static_cast<std::size_t>(r * grid.cols + c)] == 0) continue;
+            if (!seg.in_park.empty() && seg.in_park.back().second == t0) {
+                seg.in_park.back().second = t1;
+            } else {
+                seg.in_park.emplace_back(t0, t1);
+            }
+        }
+        segments_.push_back(std::move(seg));
+    };
+    for (std::size_t k = 0; k < raw.size(); ++k) {
+        auto& cuts = splits[k];
+        std::sort(cuts.begin(), cuts.end());
+        std::int64_t from = raw[k].first;
+        for (const auto& [t, id] : cuts) {
+            if (id == from) continue;
+            add_edge(from, id);
+            from = id;
+        }
+        add_edge(from, raw[k].second);
+    }
+    for (const auto& [e, id] : joins) add_edge(e, id);
 
     // Multi-source Dijkstra: a node starts at its distance along an incident segment to that
     // segment's nearest park part.

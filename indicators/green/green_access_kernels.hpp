@@ -100,18 +100,31 @@ void TreeIndex::for_each_within(double x, double y, double radius_m, Fn&& fn) co
     }
 }
 
+// How the lines of the walking network are joined into one graph (green-method.md section 1.3
+// network_to_entrance needs a connected network; real road and path layers are often not noded).
+//  - shared_vertices: lines meet only where they share a vertex (within 1 mm), as OSM ways at junctions;
+//  - endpoints: also a dead end (a line end that no other line shares) within tolerance_m of another
+//    line is joined to its nearest point on that line (an undershoot of a T-junction), by an edge of the
+//    gap's length; the line it meets is split there;
+//  - crossings: also every point where two segments cross or touch becomes a node of both (a layer
+//    drawn without noding, footpaths over a square); collinear overlaps are not joined.
+struct NetworkNoding {
+    enum class Mode { SharedVertices, Endpoints, Crossings };
+    Mode mode = Mode::Endpoints;
+    double tolerance_m = 0.5;
+};
+
 // The walking network for park_distance: network (green-method.md section 1.3
 // g300.distance_mode network_to_entrance, g300.entrances "walkable way x green-edge intersections").
-// Lines become edges between consecutive vertices; vertices closer than 1 mm are one node, so lines
-// connect where they share a vertex (as OSM ways at junctions), not where they merely cross. Each
-// segment knows the exact parts of it that run through qualifying park cells (from the crossings of
-// its cell edges); an entrance is where a segment enters such a part. Node distances are network
-// distances to the nearest entrance (multi-source Dijkstra, ties broken by node number).
+// Lines become edges between consecutive vertices, joined as NetworkNoding says; vertices closer than
+// 1 mm are one node. Each edge knows the exact parts of it that run through qualifying park cells (from
+// the crossings of its cell edges); an entrance is where an edge enters such a part. Node distances are
+// network distances to the nearest entrance (multi-source Dijkstra, ties broken by node number).
 class WalkNetwork {
 public:
     WalkNetwork() = default;
     WalkNetwork(const std::vector<std::vector<Point2>>& lines, const GridSpec& grid,
-                const std::vector<std::uint8_t>& park_mask);
+                const std::vector<std::uint8_t>& park_mask, const NetworkNoding& noding = {});
 
     // Distance from (x, y) along the network to the nearest entrance: the Euclidean distance to the
     // nearest point of the network (within snap_max_m; ties: the lower segment number) plus the
@@ -125,6 +138,9 @@ public:
     [[nodiscard]] std::int64_t node_count() const { return static_cast<std::int64_t>(nodes_.size()); }
     [[nodiscard]] std::int64_t segment_count() const { return static_cast<std::int64_t>(segments_.size()); }
     [[nodiscard]] std::int64_t entrance_count() const { return entrances_; }
+    // Joins made by the noding: dead ends joined to another line, crossings made nodes.
+    [[nodiscard]] std::int64_t joined_dead_ends() const { return joined_dead_ends_; }
+    [[nodiscard]] std::int64_t joined_crossings() const { return joined_crossings_; }
     [[nodiscard]] double node_distance(std::int64_t node) const { return node_distance_[static_cast<std::size_t>(node)]; }
 
     struct Segment {
@@ -148,6 +164,7 @@ private:
     std::vector<Segment> segments_;
     std::vector<double> node_distance_;
     std::int64_t entrances_ = 0;
+    std::int64_t joined_dead_ends_ = 0, joined_crossings_ = 0;
     // Segments bucketed by bounding box on a coarse grid.
     double min_x_ = 0.0, min_y_ = 0.0, bucket_m_ = 50.0;
     std::int64_t bucket_cols_ = 0, bucket_rows_ = 0;
