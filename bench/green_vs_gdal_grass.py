@@ -119,8 +119,11 @@ def main():
 
     # Distance transform.
     ours_d = os.path.join(a.work, "ours_distance.f32")
-    t, rate, rss = bench(a.bench, "BM_GreenFileDistance/real_time$", dict(env, AREATWIN_GREEN_OUT=ours_d))
+    t, rate, rss = bench(a.bench, "BM_GreenFileDistance/threads:1/real_time$", dict(env, AREATWIN_GREEN_OUT=ours_d))
     rows.append(("distance to green, areatwin exact EDT, 1 thread", cells, t, rss))
+    ours_d2 = os.path.join(a.work, "ours_distance_2.f32")
+    t, rate, rss = bench(a.bench, "BM_GreenFileDistance/threads:2/real_time$", dict(env, AREATWIN_GREEN_OUT=ours_d2))
+    rows.append(("distance to green, areatwin exact EDT, 2 threads", cells, t, rss))
     prox = os.path.join(a.work, "gdal_proximity.tif")
     t_g, rss_g, _ = timed(["gdal_proximity.py", "-q", mask_path, prox, "-values", "1", "-distunits", "GEO",
                            "-ot", "Float32", "-co", "TILED=YES"])
@@ -128,6 +131,8 @@ def main():
     d_ours = np.fromfile(ours_d, dtype=np.float32).reshape(a.side, a.side)
     d_gdal = gdal.Open(prox).ReadAsArray()
     dist_diff = float(np.max(np.abs(d_ours.astype(np.float64) - d_gdal)))
+    dist_threads_same = bool(np.array_equal(d_ours.view(np.uint32),
+                                            np.fromfile(ours_d2, dtype=np.float32).reshape(a.side, a.side).view(np.uint32)))
 
     # Share within a radius.
     r_cells = int(round(a.radius / a.cell))
@@ -175,6 +180,7 @@ def main():
         print(f"| {name} | {n / 1e6:g} M | {t:.2f} s | {n / t / 1e6:.1f} | {rss:.0f} MB |")
     print()
     print(f"- distance: max |areatwin - gdal_proximity| = {dist_diff:.3g} m")
+    print(f"- distance bitwise identical for 1 and 2 threads: {dist_threads_same}")
     print(f"- share: max |areatwin - 100 x r.neighbors| = {share_diff:.3g} percentage points ({gside} x {gside})")
     print(f"- share bitwise identical for 1 and 2 threads: {identical}")
     share1 = [r for r in rows if "1 thread(s)" in r[0] and "share" in r[0]][0]

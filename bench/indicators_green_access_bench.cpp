@@ -234,14 +234,15 @@ void BM_GreenFileDistance(benchmark::State& state) {
     for (auto _ : state) {
         std::vector<std::uint8_t> mask(v.size());
         for (std::size_t i = 0; i < v.size(); ++i) mask[i] = v[i] >= 0.5f ? 1 : 0;
-        const auto d2 = areatwin::indicators::green::squared_distance_transform(mask, f->grid.cols, f->grid.rows);
+        const auto d2 = areatwin::indicators::green::squared_distance_transform(mask, f->grid.cols, f->grid.rows,
+                                                                                static_cast<int>(state.range(0)));
         for (std::size_t i = 0; i < d2.size(); ++i) distance[i] = static_cast<float>(std::sqrt(d2[i]) * f->grid.cell_size_m);
         benchmark::DoNotOptimize(distance.data());
     }
     state.SetItemsProcessed(state.iterations() * f->grid.cell_count());
     if (!f->out.empty()) write_raw(f->out, distance.data(), distance.size());
 }
-BENCHMARK(BM_GreenFileDistance)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GreenFileDistance)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Share of the mask within a radius (green.share on landcover.grass = mask, the exact disc of cells whose
 // centre lies within the radius, what r.neighbors -c method=average with size 2r+1 computes):

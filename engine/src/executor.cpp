@@ -32,6 +32,7 @@ std::vector<Raster> run_indicator(const IndicatorModel& model, const LayerStack&
 
     const auto tiles = make_tiles(grid, options.tile_size, halo_cells_for(grid, model.halo_m()));
     std::atomic<std::size_t> done{0};
+    model.prepare(inputs, options.threads);
     parallel_for_each(tiles.size(), options.threads, [&](std::size_t i) {
         TileContext ctx{inputs, grid, tiles[i]};
         TileOutputs out;

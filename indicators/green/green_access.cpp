@@ -671,7 +671,11 @@ private:
         return L.building_height != nullptr && L.building_height->at(col, row) > 0.0f;
     }
 
-    std::shared_ptr<const GlobalFields> global_fields(const LayerStack& stack, const Layers& L) const {
+    void prepare(const LayerStack& stack, int threads) const override { (void)global_fields(stack, layers(stack), threads); }
+
+    // The whole-grid fields, built once per input state. `threads` > 1 only from prepare(), which runs
+    // outside the tile tasks; from a tile the build is serial: the tiles waiting on it are TBB workers.
+    std::shared_ptr<const GlobalFields> global_fields(const LayerStack& stack, const Layers& L, int threads = 1) const {
         const auto key = stack.hash_of(inputs());
         std::shared_ptr<CacheEntry> entry;
         {
@@ -686,13 +690,11 @@ private:
                 cache_.emplace_back(key, entry);
             }
         }
-        // Serial on purpose: the tiles waiting here are TBB workers, and nested parallel work could
-        // make the initialising thread pick up another tile that waits on this same flag.
-        std::call_once(entry->once, [&] { entry->fields = build_global(stack, L); });
+        std::call_once(entry->once, [&] { entry->fields = build_global(stack, L, threads); });
         return entry->fields;
     }
 
-    std::shared_ptr<const GlobalFields> build_global(const LayerStack& stack, const Layers& L) const {
+    std::shared_ptr<const GlobalFields> build_global(const LayerStack& stack, const Layers& L, int threads) const {
         const GridSpec& grid = stack.grid();
         auto g = std::make_shared<GlobalFields>();
         const auto n = static_cast<std::size_t>(grid.cell_count());
@@ -719,16 +721,17 @@ private:
                                                                   : NetworkNoding::Mode::Endpoints;
             noding.tolerance_m = s_.network_snap_tolerance_m;
             g->network = WalkNetwork(lines, grid, parks.qualifying, noding);
-            for (std::int64_t row = 0; row < grid.rows; ++row) {
+            parallel_for_each(static_cast<std::size_t>(grid.rows), threads, [&](std::size_t r) {
+                const auto row = static_cast<std::int64_t>(r);
                 for (std::int64_t col = 0; col < grid.cols; ++col) {
                     const auto i = static_cast<std::size_t>(row * grid.cols + col);
                     g->park_distance_m[i] = parks.qualifying[i] != 0 ? 0.0f
                         : static_cast<float>(g->network.distance_from(grid.cell_center_x(col), grid.cell_center_y(row),
                                                                       s_.network_snap_max_m));
                 }
-            }
+            });
         } else {
-            const auto d2 = squared_distance_transform(parks.qualifying, grid.cols, grid.rows);
+            const auto d2 = squared_distance_transform(parks.qualifying, grid.cols, grid.rows, threads);
             for (std::size_t i = 0; i < n; ++i) {
                 g->park_distance_m[i] = static_cast<float>(std::sqrt(d2[i]) * grid.cell_size_m);
             }
@@ -985,9 +988,8 @@ private:
             add_disc_sums(disc_, crown_.data(), w_.rows, w_.cols, wr, wc0, n, crown);
             if (all_land_) {
                 // Every cell has data and is all land: the land sum is the count of disc cells.
-                for (std::int64_t c = 0; c < n; ++c) {
-                    land[c] = disc_cells_in_window(disc_, w_.rows, w_.cols, wr, wc0 + c) * static_cast<std::int64_t>(kFractionScale);
-                }
+                disc_cells_in_window_row(disc_, w_.rows, w_.cols, wr, wc0, n, land);
+                for (std::int64_t c = 0; c < n; ++c) land[c] *= static_cast<std::int64_t>(kFractionScale);
             } else {
                 std::fill(land, land + n, 0);
                 add_disc_sums(disc_, land_.data(), w_.rows, w_.cols, wr, wc0, n, land);

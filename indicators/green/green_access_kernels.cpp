@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "green/green_access_kernels.hpp"
 
+#include "areatwin/engine/executor.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -61,26 +63,42 @@ void distance_1d(const double* f, std::int64_t n, std::int64_t stride, double* d
 }  // namespace
 
 std::vector<double> squared_distance_transform(const std::vector<std::uint8_t>& mask, std::int64_t cols,
-                                               std::int64_t rows) {
+                                               std::int64_t rows, int threads) {
     const auto n = static_cast<std::size_t>(cols * rows);
     const auto w = static_cast<std::size_t>(cols);
-    // Column pass: on a 0/inf input the lower envelope of a column is the squared distance to the
-    // nearest site in that column, so a downward and an upward sweep over whole rows give it exactly
-    // (integers in double), with contiguous access and no second grid-sized buffer.
     std::vector<double> f(n);
     if (n == 0) return f;
-    for (std::size_t c = 0; c < w; ++c) f[c] = mask[c] != 0 ? 0.0 : kInf;
-    for (std::size_t i = w; i < n; ++i) f[i] = mask[i] != 0 ? 0.0 : f[i - w] + 1.0;
-    for (std::size_t i = n - w; i-- > 0;) f[i] = std::min(f[i], f[i + w] + 1.0);
-    for (double& x : f) x *= x;
-    // Row pass: the separable lower envelope of parabolas (Felzenszwalb & Huttenlocher 2012).
-    std::vector<std::int64_t> v(w + 1);
-    std::vector<double> z(w + 2), row(w);
-    for (std::int64_t r = 0; r < rows; ++r) {
-        double* out = f.data() + r * cols;
-        std::copy(out, out + cols, row.begin());
-        distance_1d(row.data(), cols, 1, out, v, z);
-    }
+    // Column pass: on a 0/inf input the lower envelope of a column is the squared distance to the
+    // nearest site in that column, so a downward and an upward sweep over the rows give it exactly
+    // (integers in double), with contiguous access and no second grid-sized buffer. Blocks of columns
+    // are independent, so they run in parallel.
+    constexpr std::size_t kBlockCols = 512;
+    const auto col_blocks = (w + kBlockCols - 1) / kBlockCols;
+    parallel_for_each(col_blocks, threads, [&](std::size_t b) {
+        const auto c0 = b * kBlockCols, c1 = std::min(w, c0 + kBlockCols);
+        for (auto c = c0; c < c1; ++c) f[c] = mask[c] != 0 ? 0.0 : kInf;
+        for (std::size_t i = w; i < n; i += w) {
+            for (auto c = c0; c < c1; ++c) f[i + c] = mask[i + c] != 0 ? 0.0 : f[i + c - w] + 1.0;
+        }
+        for (auto r = static_cast<std::size_t>(rows) - 1; r-- > 0;) {
+            const auto i = r * w;
+            for (auto c = c0; c < c1; ++c) f[i + c] = std::min(f[i + c], f[i + c + w] + 1.0);
+        }
+    });
+    // Row pass: the separable lower envelope of parabolas (Felzenszwalb & Huttenlocher 2012), rows in
+    // parallel blocks, each with its own work buffers.
+    constexpr std::int64_t kBlockRows = 32;
+    const auto row_blocks = static_cast<std::size_t>((rows + kBlockRows - 1) / kBlockRows);
+    parallel_for_each(row_blocks, threads, [&](std::size_t b) {
+        std::vector<std::int64_t> v(w + 1);
+        std::vector<double> z(w + 2), row(w);
+        const auto r0 = static_cast<std::int64_t>(b) * kBlockRows, r1 = std::min(rows, r0 + kBlockRows);
+        for (std::int64_t r = r0; r < r1; ++r) {
+            double* out = f.data() + r * cols;
+            for (std::size_t c = 0; c < w; ++c) row[c] = out[c] * out[c];
+            distance_1d(row.data(), cols, 1, out, v, z);
+        }
+    });
     return f;
 }
 

@@ -16,8 +16,9 @@ namespace areatwin::indicators::green {
 // envelope of parabolas), in cells squared, from every cell centre to the nearest cell with
 // mask != 0. Cells with no mask cell anywhere get +infinity. Integer inputs make every result an
 // exact integer in double precision.
+// Column and row blocks run on up to `threads` threads (0: all); the result is the same for any count.
 std::vector<double> squared_distance_transform(const std::vector<std::uint8_t>& mask, std::int64_t cols,
-                                               std::int64_t rows);
+                                               std::int64_t rows, int threads = 1);
 // Plain reference: brute force over every mask cell (O(cells x mask cells)); the test oracle.
 std::vector<double> squared_distance_transform_reference(const std::vector<std::uint8_t>& mask, std::int64_t cols,
                                                          std::int64_t rows);

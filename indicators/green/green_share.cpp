@@ -87,19 +87,28 @@ public:
         const auto inputs = green_inputs(ctx.inputs);
         const Window& w = ctx.tile.halo;
         const auto stride = w.cols + 1;
-        // Summed-area tables over the halo window with a zero first row and column.
-        std::vector<std::int64_t> green_sat(static_cast<std::size_t>(stride * (w.rows + 1)), 0);
-        std::vector<std::int64_t> count_sat(green_sat.size(), 0);
+        // Summed-area tables over the halo window with a zero first row and column, in buffers each
+        // thread keeps from tile to tile (every entry read is written first).
+        thread_local std::vector<std::int64_t> green_sat, count_sat;
+        thread_local std::vector<float> fraction;
+        const auto table = static_cast<std::size_t>(stride * (w.rows + 1));
+        if (green_sat.size() < table) green_sat.resize(table), count_sat.resize(table);
+        if (fraction.size() < static_cast<std::size_t>(w.cols)) fraction.resize(static_cast<std::size_t>(w.cols));
+        std::fill(green_sat.begin(), green_sat.begin() + stride, 0);
+        std::fill(count_sat.begin(), count_sat.begin() + stride, 0);
         bool any_nodata = false;
         for (std::int64_t r = 0; r < w.rows; ++r) {
             std::int64_t green_row = 0;
             std::int64_t count_row = 0;
             const auto above = static_cast<std::size_t>(r * stride);
             const auto here = static_cast<std::size_t>((r + 1) * stride);
+            green_sat[here] = 0;
+            count_sat[here] = 0;
+            inputs.green_fraction_row(w.col0, w.row0 + r, w.cols, fraction.data());
             for (std::int64_t c = 0; c < w.cols; ++c) {
-                const float g = inputs.green_fraction(w.col0 + c, w.row0 + r);
+                const float g = fraction[static_cast<std::size_t>(c)];
                 if (!std::isnan(g)) {
-                    green_row += static_cast<std::int64_t>(std::lround(static_cast<double>(g) * kFractionScale));
+                    green_row += fraction_units(g, kFractionScale);
                     ++count_row;
                 } else {
                     any_nodata = true;
@@ -127,15 +136,13 @@ public:
                     add_disc_sums(disc, count_sat.data(), w.rows, w.cols, wr, wc0, core.cols, count_acc.data());
                 } else {
                     // Every cell counts: the count is the disc's cells inside the window.
-                    for (std::int64_t c = 0; c < core.cols; ++c) {
-                        count_acc[static_cast<std::size_t>(c)] = disc_cells_in_window(disc, w.rows, w.cols, wr, wc0 + c);
-                    }
+                    disc_cells_in_window_row(disc, w.rows, w.cols, wr, wc0, core.cols, count_acc.data());
                 }
                 float* dst = target.row_ptr(row);
                 for (std::int64_t c = 0; c < core.cols; ++c) {
                     const auto col = core.col0 + c;
                     const auto n = count_acc[static_cast<std::size_t>(c)];
-                    if (std::isnan(inputs.green_fraction(col, row)) || n == 0) {
+                    if (n == 0 || (any_nodata && std::isnan(inputs.green_fraction(col, row)))) {
                         dst[col] = Raster::nodata;
                         continue;
                     }
@@ -311,6 +318,20 @@ void add_disc_sums_plain(const Disc& disc, const std::int64_t* sat, std::int64_t
     }
 }
 
+void disc_cells_in_window_row(const Disc& disc, std::int64_t rows, std::int64_t cols, std::int64_t row,
+                              std::int64_t col0, std::int64_t n, std::int64_t* count) {
+    const auto r = disc.radius_cells;
+    std::int64_t lo = n, hi = n;  // the cells [lo, hi) whose disc lies inside the window
+    if (row - r >= 0 && row + r < rows) {
+        lo = std::clamp(r - col0, std::int64_t{0}, n);
+        hi = std::clamp(cols - r - col0, lo, n);
+    }
+    const auto full = disc.cell_count();
+    for (std::int64_t c = 0; c < lo; ++c) count[c] = disc_cells_in_window(disc, rows, cols, row, col0 + c);
+    std::fill(count + lo, count + hi, full);
+    for (std::int64_t c = hi; c < n; ++c) count[c] = disc_cells_in_window(disc, rows, cols, row, col0 + c);
+}
+
 std::int64_t disc_cells_in_window(const Disc& disc, std::int64_t rows, std::int64_t cols, std::int64_t row,
                                   std::int64_t col) {
     if (row - disc.radius_cells >= 0 && row + disc.radius_cells < rows && col - disc.radius_cells >= 0 &&
@@ -339,6 +360,23 @@ float GreenInputs::green_fraction(std::int64_t col, std::int64_t row) const {
         if (std::isnan(crown)) g = crown;
     }
     return g;
+}
+
+void GreenInputs::green_fraction_row(std::int64_t col0, std::int64_t row, std::int64_t n, float* out) const {
+    // The operations of green_fraction in the same order, so every value is the same float.
+    std::fill(out, out + n, 0.0f);
+    for (const Raster* r : class_fractions) {
+        const float* src = r->row_ptr(row) + col0;
+        for (std::int64_t i = 0; i < n; ++i) out[i] += src[i];
+    }
+    for (std::int64_t i = 0; i < n; ++i) out[i] = std::min(out[i], 1.0f);
+    if (canopy_fraction) {
+        const float* crown = canopy_fraction->row_ptr(row) + col0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            const float g = out[i] + (1.0f - out[i]) * std::clamp(crown[i], 0.0f, 1.0f);
+            out[i] = std::isnan(crown[i]) ? crown[i] : g;
+        }
+    }
 }
 
 DiscSum green_disc_sum_reference(const GridSpec& grid, const GreenInputs& inputs, const Disc& disc,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <cmath>
+
 #include <cstdint>
 #include <vector>
 
@@ -38,12 +40,24 @@ void add_disc_sums_plain(const Disc& disc, const std::int64_t* sat, std::int64_t
 // The number of disc cells around window cell (row, col) that lie inside the window.
 std::int64_t disc_cells_in_window(const Disc& disc, std::int64_t rows, std::int64_t cols, std::int64_t row,
                                   std::int64_t col);
+// The same for the window cells (row, col0 + i), i < n, into count[i]: the disc's cell count where the
+// whole disc lies inside the window, disc_cells_in_window at the window's edges.
+void disc_cells_in_window_row(const Disc& disc, std::int64_t rows, std::int64_t cols, std::int64_t row,
+                              std::int64_t col0, std::int64_t n, std::int64_t* count);
+// A green fraction (0..1) in integer units of 2^-scale_bits of a cell, rounded half away from zero as
+// std::lround, without the library call.
+inline std::int64_t fraction_units(float g, double scale) {
+    const double x = static_cast<double>(g) * scale;
+    return static_cast<std::int64_t>(x >= 0.0 ? std::floor(x + 0.5) : -std::floor(0.5 - x));
+}
 
 // Green fraction of one cell from the stack (NaN where any input is nodata).
 struct GreenInputs {
     std::vector<const Raster*> class_fractions;  // the green land-cover classes present in the stack
     const Raster* canopy_fraction = nullptr;     // tree crowns, when counted
     [[nodiscard]] float green_fraction(std::int64_t col, std::int64_t row) const;
+    // green_fraction of the cells (col0 + i, row), i < n, into out[i]: the same values, row by row.
+    void green_fraction_row(std::int64_t col0, std::int64_t row, std::int64_t n, float* out) const;
 };
 
 // Plain reference: the share in percent at one cell by direct summation over the disc (the test

@@ -145,6 +145,22 @@ TEST(GreenAccessDistance, ExactAgainstBruteForceOnRandomScenes) {
     }
 }
 
+// Wider than one column block (512) and taller than one row block (32): the blocks run in parallel
+// and must meet exactly, for any thread count.
+TEST(GreenAccessDistance, ParallelBlocksEqualBruteForce) {
+    std::mt19937 rng(17);
+    const std::int64_t cols = 1100, rows = 70;
+    std::bernoulli_distribution site(0.0008);
+    std::vector<std::uint8_t> mask(static_cast<std::size_t>(cols * rows));
+    for (auto& m : mask) m = site(rng) ? 1 : 0;
+    mask[static_cast<std::size_t>(40 * cols + 515)] = 1;  // a site next to the block edge
+    const auto brute = squared_distance_transform_reference(mask, cols, rows);
+    for (const int threads : {1, 2, 3}) {
+        const auto fast = squared_distance_transform(mask, cols, rows, threads);
+        ASSERT_EQ(fast, brute) << threads << " threads";
+    }
+}
+
 TEST(GreenAccessDistance, NoSiteGivesInfinityAndOneSiteGivesTheEuclideanDistance) {
     std::vector<std::uint8_t> mask(30 * 20, 0);
     for (double d : squared_distance_transform(mask, 30, 20)) EXPECT_TRUE(std::isinf(d));

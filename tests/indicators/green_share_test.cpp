@@ -175,6 +175,8 @@ TEST(GreenShare, DiscSumKernelEqualsDirectIntegerSummation) {
                 std::vector<std::int64_t> plain(static_cast<std::size_t>(n), 0);
                 indicators::green::add_disc_sums_plain(disc, sat.data(), rows, cols, r, col0, n, plain.data());
                 ASSERT_EQ(acc, plain);
+                std::vector<std::int64_t> counts(static_cast<std::size_t>(n), -1);
+                indicators::green::disc_cells_in_window_row(disc, rows, cols, r, col0, n, counts.data());
                 for (std::int64_t i = 0; i < n; ++i) {
                     std::int64_t direct = 0, cells = 0;
                     for (std::int64_t dy = -disc.radius_cells; dy <= disc.radius_cells; ++dy) {
@@ -188,9 +190,25 @@ TEST(GreenShare, DiscSumKernelEqualsDirectIntegerSummation) {
                     }
                     ASSERT_EQ(acc[static_cast<std::size_t>(i)], direct) << rows << "x" << cols << " r " << radius << " at " << r << "," << col0 + i;
                     ASSERT_EQ(indicators::green::disc_cells_in_window(disc, rows, cols, r, col0 + i), cells);
+                    ASSERT_EQ(counts[static_cast<std::size_t>(i)], cells) << "row count at " << r << "," << col0 + i;
                 }
             }
         }
+    }
+}
+
+// The summed-area tables take each fraction in units of 2^-20 rounded as std::lround; the inline
+// rounding must give the same integers, including the halves and values outside 0..1.
+TEST(GreenShare, FractionUnitsRoundAsLround) {
+    const double scale = 1048576.0;
+    std::mt19937 rng(9);
+    std::uniform_real_distribution<float> u(-0.1f, 1.1f);
+    std::vector<float> values{0.0f, 1.0f, -0.0f, 0.5f, -0.5f, 1.0f / 3.0f};
+    for (int k = 0; k < 4096; ++k) values.push_back(static_cast<float>((k + 0.5) / scale));   // exact halves
+    for (int k = 0; k < 4096; ++k) values.push_back(static_cast<float>(-(k + 0.5) / scale));
+    for (int k = 0; k < 200000; ++k) values.push_back(u(rng));
+    for (const float g : values) {
+        ASSERT_EQ(indicators::green::fraction_units(g, scale), std::lround(static_cast<double>(g) * scale)) << g;
     }
 }
 

@@ -126,6 +126,14 @@ public:
     [[nodiscard]] virtual std::vector<OutputSpec> outputs() const = 0;
     // Working memory per tile cell beyond inputs and outputs, for the memory estimate.
     [[nodiscard]] virtual double working_bytes_per_cell() const { return 16.0; }
+    // Called once by the executor before the tiles of a run, outside any tile task, so it may run
+    // parallel work (`threads` as for the executor) to build what every tile reads (a distance
+    // transform over the whole grid, a graph). Must give the same values for any thread count; a model
+    // must also work when compute() is called without it (explain, tests). Default: nothing.
+    virtual void prepare(const LayerStack& inputs, int threads) const {
+        (void)inputs;
+        (void)threads;
+    }
     virtual void compute(const TileContext& ctx, TileOutputs& out) const = 0;
     // Point layers, computed once per scenario from the whole stack after the rasters. May run parallel
     // work inside (`threads` as for the executor: 0 means all cores) and must give the same values for
