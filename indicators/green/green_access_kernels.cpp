@@ -226,20 +226,25 @@ TreeIndex::TreeIndex(std::vector<TreeObserver> trees, const Box2& extent, double
 
 namespace {
 
+Box2 bounds_of(const std::vector<Point2>& points) {
+    Box2 box{kInf, kInf, -kInf, -kInf};
+    for (const Point2& p : points) {
+        box.min_x = std::min(box.min_x, p.x);
+        box.min_y = std::min(box.min_y, p.y);
+        box.max_x = std::max(box.max_x, p.x);
+        box.max_y = std::max(box.max_y, p.y);
+    }
+    return box;
+}
+
 // Segments bucketed by their bounding box on a square grid; the candidate search of the noding.
 class SegmentBuckets {
 public:
     SegmentBuckets(const std::vector<Point2>& nodes, const std::vector<std::pair<std::int64_t, std::int64_t>>& segs,
                    double bucket_m)
         : nodes_(nodes), segs_(segs), size_(bucket_m) {
-        Box2 box{kInf, kInf, -kInf, -kInf};
-        for (const Point2& p : nodes) {
-            box.min_x = std::min(box.min_x, p.x);
-            box.min_y = std::min(box.min_y, p.y);
-            box.max_x = std::max(box.max_x, p.x);
-            box.max_y = std::max(box.max_y, p.y);
-        }
         if (nodes.empty()) return;
+        const Box2 box = bounds_of(nodes);
         min_x_ = box.min_x;
         min_y_ = box.min_y;
         cols_ = static_cast<std::int64_t>(std::floor((box.max_x - box.min_x) / size_)) + 1;
@@ -500,13 +505,7 @@ WalkNetwork::WalkNetwork(const std::vector<std::vector<Point2>>& lines, const Gr
 
     // Segment buckets.
     if (segments_.empty()) return;
-    Box2 box{kInf, kInf, -kInf, -kInf};
-    for (const Point2& p : nodes_) {
-        box.min_x = std::min(box.min_x, p.x);
-        box.min_y = std::min(box.min_y, p.y);
-        box.max_x = std::max(box.max_x, p.x);
-        box.max_y = std::max(box.max_y, p.y);
-    }
+    const Box2 box = bounds_of(nodes_);
     min_x_ = box.min_x;
     min_y_ = box.min_y;
     bucket_m_ = std::max(50.0, grid.cell_size_m);

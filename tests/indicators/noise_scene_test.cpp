@@ -571,6 +571,17 @@ TEST(NoiseReuse, TrafficOnlyScenarioReusesPropagationBitwise) {
     for (std::size_t k = 0; k < again.size(); ++k) EXPECT_TRUE(again[k] == again_fresh[k]) << "output " << k;
 }
 
+// A road with q light vehicles/h by day, evening_share of it in the evening, a tenth at night and 5 %
+// heavy vehicles by day.
+Feature light_traffic_road(std::int64_t id, std::vector<Point2> pts, double q, double evening_share) {
+    Feature f = line_feature(id, std::move(pts));
+    f.attributes["q_cat1_day_veh_per_h"] = q;
+    f.attributes["q_cat1_evening_veh_per_h"] = evening_share * q;
+    f.attributes["q_cat1_night_veh_per_h"] = 0.1 * q;
+    f.attributes["q_cat3_day_veh_per_h"] = 0.05 * q;
+    return f;
+}
+
 // Scenario reuse across a change of geometry: a plan that adds a building, a road and a barrier in the
 // north-east corner of a 400 m x 300 m area recomputes only the cells within reach of those changes (the
 // 80 m maximum distance plus the reflection search and two cell diagonals); every other cell takes the
@@ -579,11 +590,7 @@ TEST(NoiseReuse, TrafficOnlyScenarioReusesPropagationBitwise) {
 TEST(NoiseReuse, GeometryChangeRecomputesOnlyCellsWithinReach) {
     const auto grid = test::make_grid(80, 60, 5.0, 0.0, 300.0);
     const auto road = [](std::int64_t id, std::vector<Point2> pts, double q) {
-        Feature f = line_feature(id, std::move(pts));
-        f.attributes["q_cat1_day_veh_per_h"] = q;
-        f.attributes["q_cat1_evening_veh_per_h"] = 0.4 * q;
-        f.attributes["q_cat1_night_veh_per_h"] = 0.1 * q;
-        f.attributes["q_cat3_day_veh_per_h"] = 0.05 * q;
+        Feature f = light_traffic_road(id, std::move(pts), q, 0.4);
         f.attributes["v_cat1_kmh"] = 50.0;
         f.attributes["v_cat3_kmh"] = 50.0;
         return f;
@@ -685,12 +692,7 @@ TEST(NoiseCutoff, LevelsStayWithinTheStatedErrorAndAreTileInvariant) {
     const auto grid = test::make_grid(40, 30, 5.0, 0.0, 150.0);
     LayerStack stack(grid);
     const auto road = [](std::int64_t id, std::vector<Point2> pts, double q) {
-        Feature f = line_feature(id, std::move(pts));
-        f.attributes["q_cat1_day_veh_per_h"] = q;
-        f.attributes["q_cat1_evening_veh_per_h"] = 0.3 * q;
-        f.attributes["q_cat1_night_veh_per_h"] = 0.1 * q;
-        f.attributes["q_cat3_day_veh_per_h"] = 0.05 * q;
-        return f;
+        return light_traffic_road(id, std::move(pts), q, 0.3);
     };
     stack.set_features("roads", features("roads", {road(1, {{-100.0, 20.0}, {300.0, 22.0}}, 1500.0),
                                                    road(2, {{-400.0, 850.0}, {600.0, 850.0}}, 800.0)}));
