@@ -88,7 +88,8 @@ public:
         const Window& w = ctx.tile.halo;
         const auto stride = w.cols + 1;
         // Summed-area tables over the halo window with a zero first row and column, in buffers each
-        // thread keeps from tile to tile (every entry read is written first).
+        // thread keeps from tile to tile (every entry read is written first; no new pages per tile). They
+        // hold what one tile in flight needs (working_bytes_per_cell) and stay with the thread after a run.
         thread_local std::vector<std::int64_t> green_sat, count_sat;
         thread_local std::vector<float> fraction;
         const auto table = static_cast<std::size_t>(stride * (w.rows + 1));
