@@ -497,6 +497,9 @@ public:
                fmt::format("distance to green of at least {} m2 ({})", s_.park_min_area_m2,
                            network_mode() ? "walking network from the address" : "Euclidean, cell centres"),
                std::move(dist), {s_.park_pass_distance_m});
+        layer.columns.back().area_percentiles = true;
+        layer.columns.back().missing_means = network_mode() ? "no qualifying park reachable on the network"
+                                                            : "no qualifying park in the grid";
         column("meets_3", "flag", fmt::format("sees at least {} trees (0/1)", s_.trees_pass_count), std::move(meets3), {0.5});
         column("meets_30", "flag", fmt::format("canopy at least {} % (0/1)", s_.canopy_pass_pct), std::move(meets30), {0.5});
         column("meets_300", "flag", fmt::format("within {} m of a park (0/1)", s_.park_pass_distance_m), std::move(meets300), {0.5});
@@ -731,10 +734,8 @@ private:
                 }
             });
         } else {
-            const auto d2 = squared_distance_transform(parks.qualifying, grid.cols, grid.rows, threads);
-            for (std::size_t i = 0; i < n; ++i) {
-                g->park_distance_m[i] = static_cast<float>(std::sqrt(d2[i]) * grid.cell_size_m);
-            }
+            distance_transform_m(parks.qualifying, grid.cols, grid.rows, grid.cell_size_m, threads,
+                                 g->park_distance_m.data());
         }
         g->park_mask = parks.qualifying;
 

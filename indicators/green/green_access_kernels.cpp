@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <queue>
+#include <stdexcept>
 #include <utility>
 
 namespace areatwin::indicators::green {
@@ -17,89 +18,117 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// One-dimensional squared distance transform of f (finite values only enter the envelope) into d.
-void distance_1d(const double* f, std::int64_t n, std::int64_t stride, double* d, std::vector<std::int64_t>& v,
-                 std::vector<double>& z) {
-    std::int64_t k = -1;
+// One row of the separable transform: f[q] is the squared column distance of cell q (-1: no site in
+// its column), d[q] receives the squared distance to the nearest site, -1 where the row has none.
+// The lower envelope of the parabolas f[p] + (q - p)^2 (Felzenszwalb & Huttenlocher 2012) with the
+// breakpoints kept as fractions num / den (den > 0) and compared by cross-multiplication: integer
+// arithmetic only, exact and without a division in the loop. Magnitudes stay below 2^63 for grids
+// of up to 2^20 cells a side (num < 2^42, den < 2^21).
+void envelope_row(const std::int64_t* f, std::int64_t n, std::int64_t* d, std::int64_t* v, std::int64_t* num,
+                  std::int64_t* den) {
+    std::int64_t k = -1;  // v[0..k] are the sites of the envelope; breakpoint k lies between v[k-1] and v[k]
     for (std::int64_t q = 0; q < n; ++q) {
-        const double fq = f[q * stride];
-        if (!std::isfinite(fq)) continue;
-        const auto qd = static_cast<double>(q);
+        const std::int64_t fq = f[q];
+        if (fq < 0) continue;
+        const std::int64_t hq = fq + q * q;
+        std::int64_t s_num = 0, s_den = 1;
         while (k >= 0) {
-            const auto p = v[static_cast<std::size_t>(k)];
-            const auto pd = static_cast<double>(p);
-            const double s = ((fq + qd * qd) - (f[p * stride] + pd * pd)) / (2.0 * qd - 2.0 * pd);
-            if (s <= z[static_cast<std::size_t>(k)]) {
+            const std::int64_t p = v[k];
+            s_num = hq - (f[p] + p * p);
+            s_den = 2 * (q - p);
+            // Drop site p while the new parabola overtakes it at or before p's own breakpoint.
+            if (k > 0 && s_num * den[k] <= num[k] * s_den) {
                 --k;
             } else {
                 break;
             }
         }
         ++k;
-        v[static_cast<std::size_t>(k)] = q;
-        if (k == 0) {
-            z[0] = -kInf;
-        } else {
-            const auto p = v[static_cast<std::size_t>(k - 1)];
-            const auto pd = static_cast<double>(p);
-            z[static_cast<std::size_t>(k)] = ((fq + qd * qd) - (f[p * stride] + pd * pd)) / (2.0 * qd - 2.0 * pd);
-        }
-        z[static_cast<std::size_t>(k + 1)] = kInf;
+        v[k] = q;
+        num[k] = s_num;
+        den[k] = s_den;
     }
     if (k < 0) {
-        for (std::int64_t q = 0; q < n; ++q) d[q * stride] = kInf;
+        std::fill(d, d + n, std::int64_t{-1});
         return;
     }
     std::int64_t j = 0;
     for (std::int64_t q = 0; q < n; ++q) {
-        const auto qd = static_cast<double>(q);
-        while (z[static_cast<std::size_t>(j + 1)] < qd) ++j;
-        const auto p = v[static_cast<std::size_t>(j)];
-        const double dq = qd - static_cast<double>(p);
-        d[q * stride] = dq * dq + f[p * stride];
+        // Move on while breakpoint j + 1 lies before q.
+        while (j < k && num[j + 1] < q * den[j + 1]) ++j;
+        const std::int64_t p = v[j];
+        d[q] = (q - p) * (q - p) + f[p];
     }
+}
+
+// The transform of the mask into out (row-major, cols x rows), each value emit(squared distance,
+// -1 for none). The column pass stores the column distance in out itself as T (exact integers up to
+// 2^24 in float), the row pass reads a row back into integer buffers and overwrites it.
+template <class T, class Emit>
+void distance_transform_into(const std::vector<std::uint8_t>& mask, std::int64_t cols, std::int64_t rows,
+                             int threads, T* out, Emit emit) {
+    const auto n = static_cast<std::size_t>(cols * rows);
+    const auto w = static_cast<std::size_t>(cols);
+    if (n == 0) return;
+    if (cols >= (std::int64_t{1} << 20) || rows >= (std::int64_t{1} << 20)) {
+        throw std::invalid_argument("distance transform: grids are limited to 2^20 cells a side");
+    }
+    constexpr T none = std::numeric_limits<T>::infinity();
+    // Column pass: on a 0/inf input the lower envelope of a column is the distance to the nearest
+    // site in that column, so a downward and an upward sweep over the rows give it exactly, with
+    // contiguous access. Blocks of columns are independent, so they run in parallel.
+    constexpr std::size_t kBlockCols = 512;
+    const auto col_blocks = (w + kBlockCols - 1) / kBlockCols;
+    parallel_for_each(col_blocks, threads, [&](std::size_t b) {
+        const auto c0 = b * kBlockCols, c1 = std::min(w, c0 + kBlockCols);
+        for (auto c = c0; c < c1; ++c) out[c] = mask[c] != 0 ? T{0} : none;
+        for (std::size_t i = w; i < n; i += w) {
+            for (auto c = c0; c < c1; ++c) out[i + c] = mask[i + c] != 0 ? T{0} : out[i + c - w] + T{1};
+        }
+        for (auto r = static_cast<std::size_t>(rows) - 1; r-- > 0;) {
+            const auto i = r * w;
+            for (auto c = c0; c < c1; ++c) out[i + c] = std::min(out[i + c], out[i + c + w] + T{1});
+        }
+    });
+    // Row pass: rows in parallel blocks, each block with its own work buffers.
+    constexpr std::int64_t kBlockRows = 32;
+    const auto row_blocks = static_cast<std::size_t>((rows + kBlockRows - 1) / kBlockRows);
+    parallel_for_each(row_blocks, threads, [&](std::size_t b) {
+        std::vector<std::int64_t> buffers(5 * w + 2);
+        std::int64_t* f = buffers.data();
+        std::int64_t* d = f + w;
+        std::int64_t* v = d + w;
+        std::int64_t* num = v + w;
+        std::int64_t* den = num + w + 1;
+        const auto r0 = static_cast<std::int64_t>(b) * kBlockRows, r1 = std::min(rows, r0 + kBlockRows);
+        for (std::int64_t r = r0; r < r1; ++r) {
+            T* row = out + r * cols;
+            for (std::size_t c = 0; c < w; ++c) {
+                const auto g = static_cast<std::int64_t>(std::min(row[c], static_cast<T>(rows)));
+                f[c] = g >= rows ? -1 : g * g;
+            }
+            envelope_row(f, cols, d, v, num, den);
+            for (std::size_t c = 0; c < w; ++c) row[c] = emit(d[c]);
+        }
+    });
 }
 
 }  // namespace
 
 std::vector<double> squared_distance_transform(const std::vector<std::uint8_t>& mask, std::int64_t cols,
                                                std::int64_t rows, int threads) {
-    const auto n = static_cast<std::size_t>(cols * rows);
-    const auto w = static_cast<std::size_t>(cols);
-    std::vector<double> f(n);
-    if (n == 0) return f;
-    // Column pass: on a 0/inf input the lower envelope of a column is the squared distance to the
-    // nearest site in that column, so a downward and an upward sweep over the rows give it exactly
-    // (integers in double), with contiguous access and no second grid-sized buffer. Blocks of columns
-    // are independent, so they run in parallel.
-    constexpr std::size_t kBlockCols = 512;
-    const auto col_blocks = (w + kBlockCols - 1) / kBlockCols;
-    parallel_for_each(col_blocks, threads, [&](std::size_t b) {
-        const auto c0 = b * kBlockCols, c1 = std::min(w, c0 + kBlockCols);
-        for (auto c = c0; c < c1; ++c) f[c] = mask[c] != 0 ? 0.0 : kInf;
-        for (std::size_t i = w; i < n; i += w) {
-            for (auto c = c0; c < c1; ++c) f[i + c] = mask[i + c] != 0 ? 0.0 : f[i + c - w] + 1.0;
-        }
-        for (auto r = static_cast<std::size_t>(rows) - 1; r-- > 0;) {
-            const auto i = r * w;
-            for (auto c = c0; c < c1; ++c) f[i + c] = std::min(f[i + c], f[i + c + w] + 1.0);
-        }
+    std::vector<double> d(static_cast<std::size_t>(std::max<std::int64_t>(0, cols * rows)));
+    distance_transform_into(mask, cols, rows, threads, d.data(),
+                            [](std::int64_t d2) { return d2 < 0 ? kInf : static_cast<double>(d2); });
+    return d;
+}
+
+void distance_transform_m(const std::vector<std::uint8_t>& mask, std::int64_t cols, std::int64_t rows,
+                          double cell_size_m, int threads, float* out) {
+    distance_transform_into(mask, cols, rows, threads, out, [cell_size_m](std::int64_t d2) {
+        return d2 < 0 ? std::numeric_limits<float>::infinity()
+                      : static_cast<float>(std::sqrt(static_cast<double>(d2)) * cell_size_m);
     });
-    // Row pass: the separable lower envelope of parabolas (Felzenszwalb & Huttenlocher 2012), rows in
-    // parallel blocks, each with its own work buffers.
-    constexpr std::int64_t kBlockRows = 32;
-    const auto row_blocks = static_cast<std::size_t>((rows + kBlockRows - 1) / kBlockRows);
-    parallel_for_each(row_blocks, threads, [&](std::size_t b) {
-        std::vector<std::int64_t> v(w + 1);
-        std::vector<double> z(w + 2), row(w);
-        const auto r0 = static_cast<std::int64_t>(b) * kBlockRows, r1 = std::min(rows, r0 + kBlockRows);
-        for (std::int64_t r = r0; r < r1; ++r) {
-            double* out = f.data() + r * cols;
-            for (std::size_t c = 0; c < w; ++c) row[c] = out[c] * out[c];
-            distance_1d(row.data(), cols, 1, out, v, z);
-        }
-    });
-    return f;
 }
 
 std::vector<double> squared_distance_transform_reference(const std::vector<std::uint8_t>& mask, std::int64_t cols,

@@ -13,12 +13,16 @@
 namespace areatwin::indicators::green {
 
 // Exact squared Euclidean distance transform (Felzenszwalb & Huttenlocher 2012, separable lower
-// envelope of parabolas), in cells squared, from every cell centre to the nearest cell with
-// mask != 0. Cells with no mask cell anywhere get +infinity. Integer inputs make every result an
-// exact integer in double precision.
+// envelope of parabolas, in integer arithmetic), in cells squared, from every cell centre to the
+// nearest cell with mask != 0. Cells with no mask cell anywhere get +infinity. Every result is an
+// exact integer. Grids up to 2^20 cells a side (std::invalid_argument beyond).
 // Column and row blocks run on up to `threads` threads (0: all); the result is the same for any count.
 std::vector<double> squared_distance_transform(const std::vector<std::uint8_t>& mask, std::int64_t cols,
                                                std::int64_t rows, int threads = 1);
+// The same transform as distances in metres, float(sqrt(squared distance) x cell_size_m), written to
+// out[0 .. cols x rows) (which holds the column pass in between: no second grid-sized buffer).
+void distance_transform_m(const std::vector<std::uint8_t>& mask, std::int64_t cols, std::int64_t rows,
+                          double cell_size_m, int threads, float* out);
 // Plain reference: brute force over every mask cell (O(cells x mask cells)); the test oracle.
 std::vector<double> squared_distance_transform_reference(const std::vector<std::uint8_t>& mask, std::int64_t cols,
                                                          std::int64_t rows);

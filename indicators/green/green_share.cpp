@@ -97,23 +97,40 @@ public:
         if (fraction.size() < static_cast<std::size_t>(w.cols)) fraction.resize(static_cast<std::size_t>(w.cols));
         std::fill(green_sat.begin(), green_sat.begin() + stride, 0);
         std::fill(count_sat.begin(), count_sat.begin() + stride, 0);
+        // The count table is only needed once a cell without data turns up (with none, every disc
+        // cell inside the window counts): until then it is not written, and at the first such row its
+        // rows so far are filled in as full counts.
         bool any_nodata = false;
         for (std::int64_t r = 0; r < w.rows; ++r) {
-            std::int64_t green_row = 0;
-            std::int64_t count_row = 0;
             const auto above = static_cast<std::size_t>(r * stride);
             const auto here = static_cast<std::size_t>((r + 1) * stride);
             green_sat[here] = 0;
-            count_sat[here] = 0;
             inputs.green_fraction_row(w.col0, w.row0 + r, w.cols, fraction.data());
+            if (!any_nodata && std::any_of(fraction.begin(), fraction.begin() + w.cols,
+                                           [](float g) { return std::isnan(g); })) {
+                any_nodata = true;
+                for (std::int64_t rr = 0; rr <= r; ++rr) {
+                    for (std::int64_t c = 0; c <= w.cols; ++c) count_sat[static_cast<std::size_t>(rr * stride + c)] = rr * c;
+                }
+            }
+            std::int64_t green_row = 0;
+            if (!any_nodata) {
+                for (std::int64_t c = 0; c < w.cols; ++c) {
+                    green_row += fraction_units(fraction[static_cast<std::size_t>(c)], kFractionScale);
+                    const auto i = static_cast<std::size_t>(c + 1);
+                    green_sat[here + i] = green_sat[above + i] + green_row;
+                }
+                continue;
+            }
+            std::int64_t count_row = 0;
+            count_sat[here] = 0;
             for (std::int64_t c = 0; c < w.cols; ++c) {
                 const float g = fraction[static_cast<std::size_t>(c)];
                 if (!std::isnan(g)) {
                     green_row += fraction_units(g, kFractionScale);
                     ++count_row;
-                } else {
-                    any_nodata = true;
-                    if (nodata_as_zero_) ++count_row;
+                } else if (nodata_as_zero_) {
+                    ++count_row;
                 }
                 const auto i = static_cast<std::size_t>(c + 1);
                 green_sat[here + i] = green_sat[above + i] + green_row;

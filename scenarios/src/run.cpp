@@ -9,7 +9,9 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <limits>
 #include <map>
+#include <optional>
 #include <variant>
 #include <thread>
 
@@ -268,8 +270,26 @@ io::VectorLayerOut point_layer_out(const PointLayer& layer, const std::string& t
     return out;
 }
 
+// The weighted lower quantile: the smallest value v with the weight of values <= v at least q of the
+// total weight (ties in value keep their input order, so the result does not depend on it). Empty or
+// weightless: no value. The pairs are (value, weight) and are sorted in place.
+std::optional<double> weighted_quantile(std::vector<std::pair<double, double>>& points, double q) {
+    std::stable_sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    double total = 0.0;
+    for (const auto& p : points) total += p.second;
+    if (!(total > 0.0)) return std::nullopt;
+    double cumulative = 0.0;
+    for (const auto& p : points) {
+        cumulative += p.second;
+        if (cumulative >= q * total) return p.first;
+    }
+    return points.back().first;
+}
+
 // Per-area statistics of a point layer's columns with thresholds: the weighted mean and the weight
-// (residents or dwellings) above each threshold and its share, over the points in each area's cells.
+// (residents or dwellings) above each threshold and its share, over the points in each area's cells;
+// weighted percentiles where the column asks for them, and the weight of points without a value where
+// the column says what that means.
 // Points are visited in layer order, so the sums are the same for any thread count.
 void add_point_area_columns(io::VectorLayerOut& areas_layer, const PointLayer& layer, const GridSpec& grid,
                             const Raster& area_index, std::size_t area_count) {
@@ -293,38 +313,70 @@ void add_point_area_columns(io::VectorLayerOut& areas_layer, const PointLayer& l
         areas_layer.columns.push_back(std::move(total));
     }
     for (const auto& c : layer.columns) {
-        if (c.text || c.thresholds.empty()) continue;
+        if (c.text || (c.thresholds.empty() && !c.area_percentiles)) continue;
         const auto prefix = sanitize_column(layer.name + "_" + c.name);
-        std::vector<double> weight(area_count, 0.0), weighted(area_count, 0.0);
+        const bool missing_counts = !c.missing_means.empty();
+        // weight: all weighted points of the area (with missing_counts, those without a value too);
+        // valued: the points with a value, which the mean is over.
+        std::vector<double> weight(area_count, 0.0), valued(area_count, 0.0), weighted(area_count, 0.0),
+            missing(area_count, 0.0);
         std::vector<std::vector<double>> above(c.thresholds.size(), std::vector<double>(area_count, 0.0));
+        std::vector<std::vector<std::pair<double, double>>> ranked(c.area_percentiles ? area_count : 0);
         for (std::size_t i = 0; i < layer.points.size(); ++i) {
             const double v = c.values[i];
             const double w = layer.residents[i];
-            if (!area_of[i] || std::isnan(v) || std::isnan(w)) continue;
+            if (!area_of[i] || std::isnan(w) || (std::isnan(v) && !missing_counts)) continue;
             const auto a = *area_of[i];
             weight[a] += w;
-            weighted[a] += w * v;
-            for (std::size_t t = 0; t < c.thresholds.size(); ++t) {
-                if (v > c.thresholds[t]) above[t][a] += w;
+            if (std::isnan(v)) {
+                missing[a] += w;
+                for (auto& t : above) t[a] += w;
+            } else {
+                valued[a] += w;
+                weighted[a] += w * v;
+                for (std::size_t t = 0; t < c.thresholds.size(); ++t) {
+                    if (v > c.thresholds[t]) above[t][a] += w;
+                }
             }
+            if (c.area_percentiles) ranked[a].emplace_back(std::isnan(v) ? std::numeric_limits<double>::infinity() : v, w);
         }
         const std::string unit = c.unit.empty() ? std::string() : " (" + c.unit + ")";
-        io::VectorColumn mean{prefix + "_popmean",
-                              fmt::format("{} {}: mean weighted by {}{}", layer.name, c.name, layer.weight_name, unit),
-                              false, {}, {}};
-        for (std::size_t a = 0; a < area_count; ++a) {
-            mean.numbers.push_back(weight[a] > 0.0 ? std::optional<double>(weighted[a] / weight[a]) : std::nullopt);
+        if (!c.thresholds.empty()) {
+            io::VectorColumn mean{prefix + "_popmean",
+                                  fmt::format("{} {}: mean weighted by {}{}{}", layer.name, c.name, layer.weight_name,
+                                              unit, missing_counts ? " over the points with a value" : ""),
+                                  false, {}, {}};
+            for (std::size_t a = 0; a < area_count; ++a) {
+                mean.numbers.push_back(valued[a] > 0.0 ? std::optional<double>(weighted[a] / valued[a]) : std::nullopt);
+            }
+            areas_layer.columns.push_back(std::move(mean));
         }
-        areas_layer.columns.push_back(std::move(mean));
+        if (missing_counts) {
+            io::VectorColumn res{prefix + "_res_missing",
+                                 fmt::format("{} {}: {} at points with {}", layer.name, c.name, layer.weight_name,
+                                             c.missing_means),
+                                 false, {}, {}};
+            io::VectorColumn share{prefix + "_share_missing",
+                                   fmt::format("{} {}: share of {} at points with {} (0-1)", layer.name, c.name,
+                                               layer.weight_name, c.missing_means),
+                                   false, {}, {}};
+            for (std::size_t a = 0; a < area_count; ++a) {
+                res.numbers.push_back(missing[a]);
+                share.numbers.push_back(weight[a] > 0.0 ? std::optional<double>(missing[a] / weight[a]) : std::nullopt);
+            }
+            areas_layer.columns.push_back(std::move(res));
+            areas_layer.columns.push_back(std::move(share));
+        }
         for (std::size_t t = 0; t < c.thresholds.size(); ++t) {
             const auto tt = threshold_text(c.thresholds[t]);
             io::VectorColumn res{prefix + "_res_above_" + tt,
-                                 fmt::format("{} {}: {} at points above {}", layer.name, c.name, layer.weight_name,
-                                             c.thresholds[t]),
+                                 fmt::format("{} {}: {} at points above {}{}", layer.name, c.name, layer.weight_name,
+                                             c.thresholds[t], missing_counts ? " or with " + c.missing_means : ""),
                                  false, {}, {}};
             io::VectorColumn share{prefix + "_share_above_" + tt,
-                                   fmt::format("{} {}: share of {} at points above {} (0-1)", layer.name, c.name,
-                                               layer.weight_name, c.thresholds[t]),
+                                   fmt::format("{} {}: share of {} at points above {}{} (0-1)", layer.name, c.name,
+                                               layer.weight_name, c.thresholds[t],
+                                               missing_counts ? " or with " + c.missing_means : ""),
                                    false, {}, {}};
             for (std::size_t a = 0; a < area_count; ++a) {
                 res.numbers.push_back(above[t][a]);
@@ -332,6 +384,21 @@ void add_point_area_columns(io::VectorLayerOut& areas_layer, const PointLayer& l
             }
             areas_layer.columns.push_back(std::move(res));
             areas_layer.columns.push_back(std::move(share));
+        }
+        if (c.area_percentiles) {
+            for (const int pct : {10, 50, 90}) {
+                io::VectorColumn col{prefix + fmt::format("_pop_p{}", pct),
+                                     fmt::format("{} {}: {} % of the {} are at points with this value or less{}{}",
+                                                 layer.name, c.name, pct, layer.weight_name, unit,
+                                                 missing_counts ? "; NULL when they include points with " + c.missing_means
+                                                                : ""),
+                                     false, {}, {}};
+                for (std::size_t a = 0; a < area_count; ++a) {
+                    const auto q = weighted_quantile(ranked[a], pct / 100.0);
+                    col.numbers.push_back(q && std::isfinite(*q) ? q : std::nullopt);
+                }
+                areas_layer.columns.push_back(std::move(col));
+            }
         }
     }
 }

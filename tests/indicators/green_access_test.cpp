@@ -161,6 +161,39 @@ TEST(GreenAccessDistance, ParallelBlocksEqualBruteForce) {
     }
 }
 
+// The metres variant writes float(sqrt(d2) x cell) of the same transform into the caller's buffer, which
+// also holds the column pass: the same values as converting the brute-force reference, for any thread count.
+TEST(GreenAccessDistance, MetresEqualTheConvertedBruteForce) {
+    std::mt19937 rng(23);
+    const std::int64_t cols = 600, rows = 90;
+    std::bernoulli_distribution site(0.002);
+    std::vector<std::uint8_t> mask(static_cast<std::size_t>(cols * rows));
+    for (auto& m : mask) m = site(rng) ? 1 : 0;
+    mask.back() = 1;
+    const double cell = 2.5;
+    const auto brute = squared_distance_transform_reference(mask, cols, rows);
+    for (const int threads : {1, 2, 3}) {
+        std::vector<float> metres(mask.size(), -7.0f);
+        distance_transform_m(mask, cols, rows, cell, threads, metres.data());
+        for (std::size_t i = 0; i < mask.size(); ++i) {
+            ASSERT_EQ(metres[i], static_cast<float>(std::sqrt(brute[i]) * cell)) << threads << " threads, cell " << i;
+        }
+    }
+    std::vector<float> none(mask.size());
+    distance_transform_m(std::vector<std::uint8_t>(mask.size(), 0), cols, rows, cell, 2, none.data());
+    for (float d : none) ASSERT_TRUE(std::isinf(d));
+}
+
+// A single row and a single column: the envelope and the column sweeps at their degenerate sizes.
+TEST(GreenAccessDistance, OneRowAndOneColumnGrids) {
+    std::vector<std::uint8_t> line(9, 0);
+    line[2] = 1;
+    line[7] = 1;
+    const std::vector<double> expected{4, 1, 0, 1, 4, 4, 1, 0, 1};
+    EXPECT_EQ(squared_distance_transform(line, 9, 1), expected);
+    EXPECT_EQ(squared_distance_transform(line, 1, 9), expected);
+}
+
 TEST(GreenAccessDistance, NoSiteGivesInfinityAndOneSiteGivesTheEuclideanDistance) {
     std::vector<std::uint8_t> mask(30 * 20, 0);
     for (double d : squared_distance_transform(mask, 30, 20)) EXPECT_TRUE(std::isinf(d));

@@ -2,11 +2,14 @@
 // green.access through a whole run on the synthetic sample area (data-samples): the green_dwellings point
 // layer is written per scenario with its red/green style, and the per-area layer holds the share of
 // dwellings meeting each rule, equal to the share recomputed here from the written points.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +69,7 @@ TEST(GreenDwellingsRun, SharesOfDwellingsPerAreaFromThePointLayer) {
     std::map<std::string, std::vector<double>> met;
     for (const auto& r : rules) met[r].assign(areas, 0.0);
     std::vector<double> weight(areas, 0.0);
+    std::vector<std::vector<std::pair<double, double>>> dist(areas);  // (distance, dwellings); inf: no park
     double all_met = 0.0;
     points->ResetReading();
     while (std::unique_ptr<OGRFeature> f{points->GetNextFeature()}) {
@@ -77,7 +81,24 @@ TEST(GreenDwellingsRun, SharesOfDwellingsPerAreaFromThePointLayer) {
         weight[static_cast<std::size_t>(a)] += w;
         for (const auto& r : rules) met[r][static_cast<std::size_t>(a)] += w * f->GetFieldAsDouble(r.c_str());
         all_met += w * f->GetFieldAsDouble("meets_all");
+        const int d = f->GetFieldIndex("dist_park_m");
+        dist[static_cast<std::size_t>(a)].emplace_back(
+            f->IsFieldSetAndNotNull(d) ? f->GetFieldAsDouble(d) : std::numeric_limits<double>::infinity(), w);
     }
+    // The weighted percentile by its definition: the smallest distance whose cumulative dwellings reach
+    // p of the area's dwellings; none (NULL) when that falls among homes without a park.
+    const auto percentile = [](std::vector<std::pair<double, double>> v, double p) -> std::optional<double> {
+        std::stable_sort(v.begin(), v.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+        double total = 0.0, cum = 0.0;
+        for (const auto& e : v) total += e.second;
+        if (total <= 0.0) return std::nullopt;
+        for (const auto& e : v) {
+            cum += e.second;
+            if (cum >= p * total) return std::isinf(e.first) ? std::nullopt : std::optional<double>(e.first);
+        }
+        return std::nullopt;
+    };
+    std::size_t percentiles_with_value = 0;
     OGRLayer* table = ds->GetLayerByName("areas__baseline");
     ASSERT_NE(table, nullptr);
     std::size_t a = 0, with_homes = 0;
@@ -92,10 +113,29 @@ TEST(GreenDwellingsRun, SharesOfDwellingsPerAreaFromThePointLayer) {
                 EXPECT_NEAR(f->GetFieldAsDouble(name.c_str()), met[r][a] / weight[a], 1e-12) << name << " area " << a;
             }
         }
+        if (weight[a] > 0.0) {
+            // Homes beyond 300 m or without a park are exactly those that fail the 300 rule.
+            EXPECT_NEAR(f->GetFieldAsDouble("green_dwellings_dist_park_m_share_above_300"),
+                        1.0 - met["meets_300"][a] / weight[a], 1e-12) << "area " << a;
+            for (const auto& [name, p] : {std::pair{"green_dwellings_dist_park_m_pop_p10", 0.1},
+                                          std::pair{"green_dwellings_dist_park_m_pop_p50", 0.5},
+                                          std::pair{"green_dwellings_dist_park_m_pop_p90", 0.9}}) {
+                const int field = f->GetFieldIndex(name);
+                ASSERT_GE(field, 0) << name;
+                const auto expected = percentile(dist[a], p);
+                if (expected) {
+                    EXPECT_NEAR(f->GetFieldAsDouble(field), *expected, 1e-4) << name << " area " << a;  // float column
+                    ++percentiles_with_value;
+                } else {
+                    EXPECT_FALSE(f->IsFieldSetAndNotNull(field)) << name << " area " << a;
+                }
+            }
+        }
         with_homes += weight[a] > 0.0;
         ++a;
     }
     EXPECT_GT(with_homes, 0u) << "the sample's addresses lie in its neighbourhoods";
+    EXPECT_GT(percentiles_with_value, 0u);
 
     // The point layer's style: graduated by meets_all, red below and green above the 0.5 break.
     OGRLayer* styles = ds->ExecuteSQL(

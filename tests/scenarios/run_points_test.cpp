@@ -4,8 +4,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,13 +48,21 @@ public:
         layer.description = "address points";
         PointColumn value{"value", "1", "FID mod 3", false, {}, {}, {0.5, 1.5}};
         PointColumn label{"label", "", "text", true, {}, {}, {}};
+        PointColumn dist;
+        dist.name = "dist";
+        dist.unit = "m";
+        dist.description = "10 x (FID mod 7) m, none where FID mod 5 = 0";
+        dist.thresholds = {25.0};
+        dist.area_percentiles = true;
+        dist.missing_means = "nothing in reach";
         for (const auto& f : stack.features("population").features) {
             layer.points.push_back(f.geometry.points.front());
             value.values.push_back(static_cast<double>(f.id % 3));
+            dist.values.push_back(f.id % 5 == 0 ? std::nan("") : 10.0 * static_cast<double>(f.id % 7));
             label.texts.push_back(fmt_label(f.id));
             layer.residents.push_back(f.number_or("residents", 0.0));
         }
-        layer.columns = {value, label};
+        layer.columns = {value, label, dist};
         layer.style_column = "value";
         layer.classes = {{0.0, "#1a9641", "zero"}, {0.5, "#ffffbf", "one"}, {1.5, "#d7191c", "two"}};
         return {layer};
@@ -111,6 +121,10 @@ TEST(RunPoints, PointLayerAndPerAreaWeightsAreWritten) {
     const auto& points = stack.features("population").features;
     const std::size_t areas = stack.features("areas").features.size();
     std::vector<double> total(areas, 0.0), above_half(areas, 0.0), above_1p5(areas, 0.0), weighted(areas, 0.0);
+    // The dist column: points without a value are in the denominator and above the threshold, out of the mean.
+    std::vector<double> dist_valued(areas, 0.0), dist_weighted(areas, 0.0), dist_missing(areas, 0.0),
+        dist_above(areas, 0.0);
+    std::vector<std::map<double, double>> dist_weight_at(areas);  // value (inf: missing) -> weight
     for (const auto& f : points) {
         const auto& p = f.geometry.points.front();
         const auto col = grid.col_of(p.x);
@@ -123,7 +137,31 @@ TEST(RunPoints, PointLayerAndPerAreaWeightsAreWritten) {
         weighted[a] += w * v;
         if (v > 0.5) above_half[a] += w;
         if (v > 1.5) above_1p5[a] += w;
+        if (f.id % 5 == 0) {
+            dist_missing[a] += w;
+            dist_above[a] += w;
+            dist_weight_at[a][std::numeric_limits<double>::infinity()] += w;
+        } else {
+            const double d = 10.0 * static_cast<double>(f.id % 7);
+            dist_valued[a] += w;
+            dist_weighted[a] += w * d;
+            if (d > 25.0) dist_above[a] += w;
+            dist_weight_at[a][d] += w;
+        }
     }
+    // Weighted percentile by definition: the smallest value whose cumulative weight reaches p of the total.
+    const auto percentile = [](const std::map<double, double>& at, double p) -> std::optional<double> {
+        double total_w = 0.0;
+        for (const auto& [v, w] : at) total_w += w;
+        if (total_w <= 0.0) return std::nullopt;
+        double cum = 0.0;
+        for (const auto& [v, w] : at) {
+            cum += w;
+            if (cum >= p * total_w - 1e-9) return std::isinf(v) ? std::nullopt : std::optional<double>(v);
+        }
+        return std::nullopt;
+    };
+    std::size_t percentiles_checked = 0, missing_percentiles = 0;
     ASSERT_GT(points.size(), 10u);
 
     GDALAllRegister();
@@ -149,10 +187,34 @@ TEST(RunPoints, PointLayerAndPerAreaWeightsAreWritten) {
         } else {
             EXPECT_FALSE(f->IsFieldSetAndNotNull(f->GetFieldIndex("test_points_value_popmean")));
         }
+        EXPECT_NEAR(f->GetFieldAsDouble("test_points_dist_res_missing"), dist_missing[a], 1e-9) << "area " << a;
+        EXPECT_NEAR(f->GetFieldAsDouble("test_points_dist_res_above_25"), dist_above[a], 1e-9) << "area " << a;
+        if (total[a] > 0.0) {
+            EXPECT_NEAR(f->GetFieldAsDouble("test_points_dist_share_above_25"), dist_above[a] / total[a], 1e-12);
+            EXPECT_NEAR(f->GetFieldAsDouble("test_points_dist_share_missing"), dist_missing[a] / total[a], 1e-12);
+        }
+        if (dist_valued[a] > 0.0) {
+            EXPECT_NEAR(f->GetFieldAsDouble("test_points_dist_popmean"), dist_weighted[a] / dist_valued[a], 1e-12);
+        }
+        for (const auto& [name, p] : {std::pair{"test_points_dist_pop_p10", 0.1}, std::pair{"test_points_dist_pop_p50", 0.5},
+                                      std::pair{"test_points_dist_pop_p90", 0.9}}) {
+            const auto expected = percentile(dist_weight_at[a], p);
+            const int field = f->GetFieldIndex(name);
+            ASSERT_GE(field, 0) << name;
+            if (expected) {
+                EXPECT_EQ(f->GetFieldAsDouble(field), *expected) << name << ", area " << a;
+                ++percentiles_checked;
+            } else {
+                EXPECT_FALSE(f->IsFieldSetAndNotNull(field)) << name << ", area " << a;
+                if (total[a] > 0.0) ++missing_percentiles;
+            }
+        }
         seen_weight += total[a];
         ++a;
     }
     EXPECT_GT(seen_weight, 0.0) << "the sample's addresses lie in its neighbourhoods";
+    EXPECT_GT(percentiles_checked, 3u) << "percentiles with a value";
+    (void)missing_percentiles;  // p90 falls among the missing points where they hold over a tenth of the weight
 
     // The style QGIS applies: graduated by the value column with the three classes.
     OGRLayer* styles = ds->ExecuteSQL("SELECT styleQML FROM layer_styles WHERE f_table_name = 'baseline__test_points'",

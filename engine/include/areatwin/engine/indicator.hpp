@@ -38,6 +38,14 @@ struct PointColumn {
     std::vector<double> values;        // one per point when !text; NaN is written as NULL
     std::vector<std::string> texts;    // one per point when text
     std::vector<double> thresholds;    // per-area statistics report the weight (residents) above each
+    // Per-area weighted p10, p50 and p90 of the column over the area's points (the value below which
+    // that share of the weight lies), for columns where who is worst off matters, not only the mean.
+    bool area_percentiles = false;
+    // What a NaN value means at a point, e.g. "no qualifying park reachable". When set, such points
+    // are the worst case: they count as above every threshold, the percentiles rank them last (a
+    // percentile that falls among them is NULL), and the per-area layer reports their weight. When
+    // empty, NaN points are left out of the column's statistics.
+    std::string missing_means;
 };
 
 // A point layer an indicator computes (receiver points, facade points, dwellings), written per scenario
