@@ -71,10 +71,21 @@ const std::vector<PresetEntry>& preset_table() {
           {"trees_distance_to", std::string("crown_edge")},
           {"tree_min_crown_area_m2", 28.0}}},
         // §1.2 zh_open: line of sight on the raw DSM within 30 m, every tree, canopy per CBS buurt on
-        // land, green of at least 300 m2.
+        // land, green of at least 300 m2 with perimeter / area <= 0.35; 300 m Euclidean, the source's own
+        // equivalent of its 5-minute walk (§1.3 note).
         {"zh-open",
          {{"park_classes", std::vector<std::string>{"grass", "trees", "shrubs"}},
           {"park_min_area_m2", 300.0},
+          {"park_max_perimeter_per_area", 0.35},
+          {"los_blockers", std::string("surface")}}},
+        // The same with the 300 rule as zh_open computes it (§1.3 table): a 5-minute walk at 5.1 km/h
+        // (425 m) along the walking network to the green's entrances; needs a roads or paths input.
+        {"zh-open-network",
+         {{"park_classes", std::vector<std::string>{"grass", "trees", "shrubs"}},
+          {"park_min_area_m2", 300.0},
+          {"park_max_perimeter_per_area", 0.35},
+          {"park_distance", std::string("network")},
+          {"park_pass_distance_m", 425.0},
           {"los_blockers", std::string("surface")}}},
         // §1.2 barcelona (Nieuwenhuijsen et al. 2022): >= 3 trees within 15 m of the home.
         {"barcelona-2022",
@@ -106,7 +117,7 @@ const IndicatorDescriptor& green_access_descriptor() {
     using K = ParameterSpec::Kind;
     static const IndicatorDescriptor descriptor{
         "green.access",
-        "1.2.0",
+        "1.3.0",
         "Green for health per home: trees visible (3), tree-crown cover (30), distance to a park of a minimum "
         "size (300), with per-home flags for each rule and all three",
         "3-30-300 rule (Konijnendijk 2021, 2023) and the RIVM rules of thumb of 18 December 2025 as operationalised "
@@ -119,12 +130,14 @@ const IndicatorDescriptor& green_access_descriptor() {
         "only roughly resolves 30 m sight lines). Distances are between cell centres (within half a cell "
         "diagonal of the distance to the park edge). Upper floors are not modelled (observer targets at "
         "target_height_m above ground).",
-        "Homes are cells with dwellings (or residents) > 0; per-area shares of homes come from the per-area "
-        "statistics of the 0/1 flag outputs (share_above_0p5, residents-weighted). Parks are contiguous cells "
+        "Homes are the addresses of the population input (the green_dwellings layer, weighted by dwellings or "
+        "residents; per-area shares, distance percentiles and homes without a park from its points); the "
+        "0/1 flag rasters give the same per cell. Parks are contiguous cells "
         "whose park-class fraction reaches park_cell_min_fraction (public access is not checked). Gardens and "
         "green facades (RIVM's alternative to 3 trees) are not modelled. Presets keep Euclidean distance, also "
-        "where the source uses walking distance (cobra, handbook-2025): set park_distance network for it. Network "
-        "lines connect where they share a vertex, not where they merely cross; every road line is walkable. "
+        "where the source uses walking distance (cobra, handbook-2025): set park_distance network for it "
+        "(zh-open-network does, as zh_open). Network lines connect as network_junctions says (shared vertices, "
+        "dead ends within network_snap_tolerance_m, or crossings); every road line is walkable. "
         "A parameter the batch file leaves out takes the preset's value.",
         {
             {"preset", K::Choice, "",
@@ -162,6 +175,10 @@ const IndicatorDescriptor& green_access_descriptor() {
              "cells that touch along an edge ('4') or also at a corner ('8') are one green area (section 1.3 "
              "merge_touching)",
              {}, {"4"}, 0.0, 0.0, {"4", "8"}},
+            {"park_max_perimeter_per_area", K::Number, "1/m",
+             "shape filter: a park also needs perimeter / area at most this (0: off, default; 0.35 zh_open, strips of "
+             "about 6 m and wider, section 1.3 g300.shape_filter_pa_max); the perimeter is the cells' outline",
+             {0.0}, {}, 0.0, 100.0, {}},
             {"park_pass_distance_m", K::Number, "m", "rule 300 passes within this distance (300 m, section 1.3)",
              {300.0}, {}, 1.0, 10000.0, {}},
             {"park_distance", K::Choice, "",
@@ -705,7 +722,7 @@ private:
         std::vector<float> green(n);
         for (std::size_t i = 0; i < n; ++i) green[i] = park_fraction(L, i);
         const auto parks = find_parks(green, grid.cols, grid.rows, grid.cell_area_m2(), s_.park_cell_min_fraction,
-                                      s_.park_min_area_m2, s_.park_connectivity);
+                                      s_.park_min_area_m2, s_.park_connectivity, s_.park_max_perimeter_per_area);
         g->parks_found = parks.parks_found;
         g->parks_qualifying = parks.parks_qualifying;
         green = {};
@@ -1076,13 +1093,14 @@ std::string AccessSettings::describe() const {
     return fmt::format(
         "canopy_unit={}, canopy_radius_m={}, canopy_source={}, canopy_min_height_m={}, canopy_denominator={}, "
         "canopy_pass_pct={}, park_classes=[{}], park_cell_min_fraction={}, park_min_area_m2={}, park_connectivity={}, "
-        "park_pass_distance_m={}, park_distance={}, network_snap_max_m={}, network_junctions={}, "
+        "park_max_perimeter_per_area={}, park_pass_distance_m={}, park_distance={}, network_snap_max_m={}, network_junctions={}, "
         "network_snap_tolerance_m={}, trees_visibility={}, trees_radius_m={}, trees_distance_to={}, "
         "tree_min_crown_area_m2={}, tree_min_height_m={}, trees_pass_count={}, crown_top_search_m={}, "
         "target_height_m={}, los_blockers={}, home_score={}, facade_ring_m={}, facade_search_max_m={}, trees_at={}, "
         "homes={}, point_weight={}",
         canopy_unit, canopy_radius_m, canopy_source, canopy_min_height_m, canopy_denominator, canopy_pass_pct,
-        fmt::join(park_classes, ","), park_cell_min_fraction, park_min_area_m2, park_connectivity, park_pass_distance_m,
+        fmt::join(park_classes, ","), park_cell_min_fraction, park_min_area_m2, park_connectivity, park_max_perimeter_per_area,
+        park_pass_distance_m,
         park_distance, network_snap_max_m, network_junctions, network_snap_tolerance_m, trees_visibility, trees_radius_m, trees_distance_to, tree_min_crown_area_m2, tree_min_height_m, trees_pass_count,
         crown_top_search_m, target_height_m, los_blockers, home_score, facade_ring_m, facade_search_max_m, trees_at, homes, point_weight);
 }
@@ -1143,6 +1161,7 @@ AccessSettings resolve_access_settings(const Parameters& given) {
     s.park_cell_min_fraction = p.number("park_cell_min_fraction");
     s.park_min_area_m2 = p.number("park_min_area_m2");
     s.park_connectivity = p.choice("park_connectivity") == "8" ? 8 : 4;
+    s.park_max_perimeter_per_area = p.number("park_max_perimeter_per_area");
     s.park_pass_distance_m = p.number("park_pass_distance_m");
     s.park_distance = p.choice("park_distance");
     s.network_snap_max_m = p.number("network_snap_max_m");
@@ -1200,6 +1219,7 @@ std::vector<Formula> GreenAccess::formulas() const {
         r.values["canopy_pass_pct"] = s.canopy_pass_pct;
         r.values["park_cell_min_fraction"] = s.park_cell_min_fraction;
         r.values["park_min_area_m2"] = s.park_min_area_m2;
+        r.values["park_max_perimeter_per_area"] = s.park_max_perimeter_per_area;
         r.values["park_pass_distance_m"] = s.park_pass_distance_m;
         r.values["network_snap_max_m"] = s.network_snap_max_m;
         r.texts["park_distance"] = s.park_distance;

@@ -25,6 +25,7 @@ struct AccessSettings {
     double park_cell_min_fraction = 0.5;
     double park_min_area_m2 = 10000.0;
     int park_connectivity = 4;
+    double park_max_perimeter_per_area = 0.0;  // 1/m; 0: no shape filter
     double park_pass_distance_m = 300.0;
     std::string park_distance;        // "euclidean" or "network" (walking network of roads and paths)
     double network_snap_max_m = 100.0;

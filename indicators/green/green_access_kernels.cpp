@@ -154,7 +154,8 @@ std::vector<double> squared_distance_transform_reference(const std::vector<std::
 }
 
 ParkMask find_parks(const std::vector<float>& green_fraction, std::int64_t cols, std::int64_t rows,
-                    double cell_area_m2, double cell_min_fraction, double min_area_m2, int connectivity) {
+                    double cell_area_m2, double cell_min_fraction, double min_area_m2, int connectivity,
+                    double max_perimeter_per_area) {
     ParkMask out;
     const auto n = static_cast<std::size_t>(cols * rows);
     out.qualifying.assign(n, 0);
@@ -194,7 +195,25 @@ ParkMask find_parks(const std::vector<float>& green_fraction, std::int64_t cols,
                 stack.push_back(static_cast<std::int64_t>(j));
             }
         }
-        if (area >= min_area_m2) {
+        bool shape_ok = true;
+        if (max_perimeter_per_area > 0.0) {
+            // Perimeter: the cell sides between the component and cells outside it; sides on the grid
+            // boundary are not counted (the green may go on beyond it).
+            std::int64_t sides = 0;
+            for (const auto i : component) {
+                const auto c = i % cols, r = i / cols;
+                for (int k = 0; k < 4; ++k) {
+                    const auto nc = c + dc4[k], nr = r + dr4[k];
+                    if (nc < 0 || nr < 0 || nc >= cols || nr >= rows) continue;
+                    const auto j = static_cast<std::size_t>(nr * cols + nc);
+                    // A green neighbour along an edge is in the same component (4 and 8 connectivity).
+                    if (!is_green(j)) ++sides;
+                }
+            }
+            const double perimeter = static_cast<double>(sides) * std::sqrt(cell_area_m2);
+            shape_ok = area > 0.0 && perimeter / area <= max_perimeter_per_area;
+        }
+        if (shape_ok && area >= min_area_m2) {
             ++out.parks_qualifying;
             out.qualifying_areas_m2.push_back(area);
             for (const auto i : component) out.qualifying[static_cast<std::size_t>(i)] = 1;

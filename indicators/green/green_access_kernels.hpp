@@ -29,7 +29,10 @@ std::vector<double> squared_distance_transform_reference(const std::vector<std::
 
 // Contiguous green merged into parks, parks of at least min_area_m2 kept. A cell is green when its
 // green fraction is at least cell_min_fraction (NaN is never green); a park's area is the sum of the
-// green fractions of its cells times the cell area. connectivity is 4 or 8.
+// green fractions of its cells times the cell area. connectivity is 4 or 8. With max_perimeter_per_area
+// > 0 (1/m) a park also needs perimeter / area at most that (zh_open's strip filter, 0.35: strips of
+// about 6 m and wider); the perimeter counts the cell sides between the park and other cells, so a
+// diagonal edge counts as its staircase (up to sqrt(2) times its length), sides on the grid edge not.
 struct ParkMask {
     std::vector<std::uint8_t> qualifying;  // 1 for cells of a park of at least the minimum area
     std::int64_t parks_found = 0;           // contiguous green components
@@ -37,7 +40,8 @@ struct ParkMask {
     std::vector<double> qualifying_areas_m2;  // in the order the components were found (row-major)
 };
 ParkMask find_parks(const std::vector<float>& green_fraction, std::int64_t cols, std::int64_t rows,
-                    double cell_area_m2, double cell_min_fraction, double min_area_m2, int connectivity);
+                    double cell_area_m2, double cell_min_fraction, double min_area_m2, int connectivity,
+                    double max_perimeter_per_area = 0.0);
 
 // A tree as an observer of the reverse viewshed: the crown top (x, y, z above datum) and its crown.
 struct TreeObserver {

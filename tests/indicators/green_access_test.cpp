@@ -525,6 +525,35 @@ TEST(GreenAccessParks, ParkOf09HectareFailsOneHectareAndPassesHalfHectare) {
     EXPECT_DOUBLE_EQ(half_ha.qualifying_areas_m2[0], 9000.0);
 }
 
+TEST(GreenAccessParks, ShapeFilterDropsNarrowStrips) {
+    // green-method.md section 1.3 (zh_open): perimeter / area <= 0.35 keeps strips of about 6 m and wider.
+    // 2 m cells. A strip 3 x 100 cells (6 m x 200 m): perimeter 2 x (6 + 200) = 412 m, area 1200 m2,
+    // 0.343 /m (passes); 2 x 100 cells (4 m x 200 m): 408 m / 800 m2 = 0.51 /m (fails); 3 x 50 cells:
+    // 212 m / 600 m2 = 0.353 /m (fails, by the strip's ends). Hand-computed.
+    const std::int64_t cols = 120, rows = 20;
+    const auto strip = [&](std::int64_t width, std::int64_t length) {
+        std::vector<float> green(static_cast<std::size_t>(cols * rows), 0.0f);
+        for (std::int64_t r = 5; r < 5 + width; ++r) {
+            for (std::int64_t c = 5; c < 5 + length; ++c) green[static_cast<std::size_t>(r * cols + c)] = 1.0f;
+        }
+        return green;
+    };
+    EXPECT_EQ(find_parks(strip(3, 100), cols, rows, 4.0, 0.5, 300.0, 4, 0.35).parks_qualifying, 1);
+    EXPECT_EQ(find_parks(strip(2, 100), cols, rows, 4.0, 0.5, 300.0, 4, 0.35).parks_qualifying, 0);
+    EXPECT_EQ(find_parks(strip(3, 50), cols, rows, 4.0, 0.5, 300.0, 4, 0.35).parks_qualifying, 0);
+    EXPECT_EQ(find_parks(strip(3, 50), cols, rows, 4.0, 0.5, 300.0, 4, 0.354).parks_qualifying, 1);
+    // Off (0): every strip of at least 300 m2 counts.
+    EXPECT_EQ(find_parks(strip(2, 100), cols, rows, 4.0, 0.5, 300.0, 4).parks_qualifying, 1);
+    // Sides on the grid edge are not counted: the 2-cell strip against the top edge has 2 x 200 + 2 x 4 = 408
+    // minus 200 = 208 m of outline, 0.26 /m.
+    std::vector<float> edge(static_cast<std::size_t>(cols * rows), 0.0f);
+    for (std::int64_t r = 0; r < 2; ++r) {
+        for (std::int64_t c = 5; c < 105; ++c) edge[static_cast<std::size_t>(r * cols + c)] = 1.0f;
+    }
+    EXPECT_EQ(find_parks(edge, cols, rows, 4.0, 0.5, 300.0, 4, 0.27).parks_qualifying, 1);
+    EXPECT_EQ(find_parks(edge, cols, rows, 4.0, 0.5, 300.0, 4, 0.25).parks_qualifying, 0);
+}
+
 TEST(GreenAccessParks, TouchingParcelsMergeDiagonalOnlyWith8Connectivity) {
     // green-method.md section 10 test 6: two touching 0.6 ha parcels pass the 1 ha test when merged.
     const std::int64_t cols = 40, rows = 30;
@@ -911,6 +940,11 @@ TEST(GreenAccessPresets, PresetsSetTheirValuesAndGivenParametersWin) {
                                                           {{"preset", text("zh-open")}}))
                   .park_min_area_m2,
               300.0);
+    const auto zh = resolve_access_settings(
+        validate_parameters("green.access", access().descriptor().parameters, {{"preset", text("zh-open-network")}}));
+    EXPECT_EQ(zh.park_max_perimeter_per_area, 0.35);
+    EXPECT_EQ(zh.park_distance, "network");
+    EXPECT_EQ(zh.park_pass_distance_m, 425.0);
     // The descriptor lists each preset's values (printed by `areatwin indicators --json`).
     const auto& d = access().descriptor();
     EXPECT_THAT(d.parameters.front().description, HasSubstr("cobra: canopy_unit=buffer, canopy_radius_m=500"));
