@@ -529,6 +529,12 @@ public:
         layer.style_min = 0.0;
         layer.style_max = 1.0;
         layer.classes = flag_classes("fails at least one rule", "meets 3, 30 and 300");
+        // The per-area layer: the share of homes meeting all three rules, red to green by quarters.
+        layer.area_style_column = "meets_all_share_above_0p5";
+        layer.area_classes = {{0.0, "#d7191c", "under 25 % of homes meet 3-30-300"},
+                              {0.25, "#fdae61", "25-50 %"},
+                              {0.5, "#a6d96a", "50-75 %"},
+                              {0.75, "#1a9641", "75 % of homes or more"}};
         return {layer};
     }
 

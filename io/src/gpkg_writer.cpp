@@ -820,4 +820,8 @@ std::string point_style_qml(const RasterStyle& style, const std::string& column,
     return detail::point_style_qml(style, column, table);
 }
 
+std::string polygon_style_qml(const RasterStyle& style, const std::string& column, const std::string& table) {
+    return detail::polygon_style_qml(style, column, table);
+}
+
 }  // namespace areatwin::io

@@ -342,6 +342,48 @@ std::string marker_symbol_xml(const std::string& name, Rgb colour) {
            "      </symbol>\n";
 }
 
+std::string fill_symbol_xml(const std::string& name, Rgb colour) {
+    return fmt::format("      <symbol type=\"fill\" name=\"{}\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n", name) +
+           symbol_layer_xml("SimpleFill", {{"color", rgba(colour)},
+                                           {"outline_color", "50,50,50,255"},
+                                           {"outline_style", "solid"},
+                                           {"outline_width", "0.4"},
+                                           {"outline_width_unit", "MM"},
+                                           {"style", "solid"}}) +
+           "      </symbol>\n";
+}
+
+// A graduated renderer over `column` with the ranges of `style`, one symbol per range.
+std::string graduated_style_qml(const RasterStyle& style, const std::string& column, const std::string& table,
+                                bool polygons) {
+    if (style.classes.empty()) (void)raster_style_qml(style, table);  // the same checks of ramp and range
+    check_classes(style.classes, table);
+    const auto ranges = point_ranges(style, table);
+    std::string xml = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n";
+    xml += "<qgis version=\"3.22.0\" styleCategories=\"Symbology\">\n";
+    xml += fmt::format("  <renderer-v2 type=\"graduatedSymbol\" attr=\"{}\" graduatedMethod=\"GraduatedColor\" "
+                       "symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n",
+                       xml_escape(column));
+    xml += "    <ranges>\n";
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        xml += fmt::format("      <range lower=\"{}\" upper=\"{}\" symbol=\"{}\" label=\"{}\" render=\"true\"/>\n",
+                           number(ranges[i].lower), number(ranges[i].upper), i, xml_escape(ranges[i].label));
+    }
+    xml += "    </ranges>\n";
+    xml += "    <symbols>\n";
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        xml += polygons ? fill_symbol_xml(std::to_string(i), ranges[i].colour)
+                        : marker_symbol_xml(std::to_string(i), ranges[i].colour);
+    }
+    xml += "    </symbols>\n";
+    xml += "  </renderer-v2>\n";
+    xml += "  <blendMode>0</blendMode>\n";
+    xml += "  <featureBlendMode>0</featureBlendMode>\n";
+    xml += fmt::format("  <layerGeometryType>{}</layerGeometryType>\n", polygons ? 2 : 0);
+    xml += "</qgis>\n";
+    return xml;
+}
+
 }  // namespace
 
 const std::vector<std::string>& raster_ramp_names() {
@@ -372,29 +414,11 @@ std::string raster_style_qml(const RasterStyle& style, const std::string& table)
 }
 
 std::string point_style_qml(const RasterStyle& style, const std::string& column, const std::string& table) {
-    if (style.classes.empty()) (void)raster_style_qml(style, table);  // the same checks of ramp and range
-    check_classes(style.classes, table);
-    const auto ranges = point_ranges(style, table);
-    std::string xml = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n";
-    xml += "<qgis version=\"3.22.0\" styleCategories=\"Symbology\">\n";
-    xml += fmt::format("  <renderer-v2 type=\"graduatedSymbol\" attr=\"{}\" graduatedMethod=\"GraduatedColor\" "
-                       "symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n",
-                       xml_escape(column));
-    xml += "    <ranges>\n";
-    for (std::size_t i = 0; i < ranges.size(); ++i) {
-        xml += fmt::format("      <range lower=\"{}\" upper=\"{}\" symbol=\"{}\" label=\"{}\" render=\"true\"/>\n",
-                           number(ranges[i].lower), number(ranges[i].upper), i, xml_escape(ranges[i].label));
-    }
-    xml += "    </ranges>\n";
-    xml += "    <symbols>\n";
-    for (std::size_t i = 0; i < ranges.size(); ++i) xml += marker_symbol_xml(std::to_string(i), ranges[i].colour);
-    xml += "    </symbols>\n";
-    xml += "  </renderer-v2>\n";
-    xml += "  <blendMode>0</blendMode>\n";
-    xml += "  <featureBlendMode>0</featureBlendMode>\n";
-    xml += "  <layerGeometryType>0</layerGeometryType>\n";
-    xml += "</qgis>\n";
-    return xml;
+    return graduated_style_qml(style, column, table, false);
+}
+
+std::string polygon_style_qml(const RasterStyle& style, const std::string& column, const std::string& table) {
+    return graduated_style_qml(style, column, table, true);
 }
 
 std::string default_vector_style_qml(Geometry::Kind kind) {

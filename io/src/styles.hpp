@@ -27,6 +27,7 @@ std::string default_vector_style_qml(Geometry::Kind kind);
 // classes of `style` (or, without classes, the noise 5 dB classes or five equal steps of the ramp).
 // Throws ConfigError naming `table` as raster_style_qml does.
 std::string point_style_qml(const RasterStyle& style, const std::string& column, const std::string& table);
+std::string polygon_style_qml(const RasterStyle& style, const std::string& column, const std::string& table);
 
 // An opaque colour of a raster ramp.
 struct RampColour {

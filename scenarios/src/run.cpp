@@ -686,6 +686,8 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
         const Raster* residents =
             stack.has_raster(std::string(layer::residents)) ? &stack.raster(std::string(layer::residents)) : nullptr;
         io::VectorLayerOut areas_layer;
+        std::string first_area_mean_column;
+        io::RasterStyle first_area_mean_style;
         std::size_t area_count = 0;
         if (have_areas) {
             const auto& areas = stack.features("areas");
@@ -773,6 +775,12 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
                         areas_layer.columns.push_back(std::move(column));
                     };
                     add_col("mean", "mean over the area's cells", [&](std::size_t i) { return stats[i].mean; });
+                    if (first_area_mean_column.empty()) {
+                        // Without a point layer's per-area style, the areas are coloured by the first
+                        // output's mean with that output's ramp or classes.
+                        first_area_mean_column = col + "_mean";
+                        first_area_mean_style = {spec.style, spec.style_min, spec.style_max, spec.classes};
+                    }
                     add_col("min", "minimum", [&](std::size_t i) { return stats[i].min; });
                     add_col("max", "maximum", [&](std::size_t i) { return stats[i].max; });
                     add_col("p10", "10th percentile of cells", [&](std::size_t i) { return stats[i].p10; });
@@ -808,9 +816,25 @@ RunResult run_plan(const Plan& plan, const RunOptions& options) {
                                                               variant ? ", variant " + p.variant : std::string())));
                 if (variant || !have_areas || layer.residents.empty()) continue;
                 add_point_area_columns(areas_layer, layer, grid, stack.raster(std::string(layer::area_index)), area_count);
+                if (areas_layer.style_qml.empty() && !layer.area_style_column.empty()) {
+                    const auto column = sanitize_column(layer.name + "_" + layer.area_style_column);
+                    const bool present = std::any_of(areas_layer.columns.begin(), areas_layer.columns.end(),
+                                                     [&](const io::VectorColumn& col) { return col.name == column; });
+                    if (!present) {
+                        throw ConfigError(fmt::format("{}: the per-area style column '{}' is not in {}",
+                                                      p.indicator->descriptor().id, column, areas_layer.table));
+                    }
+                    areas_layer.style_qml = io::polygon_style_qml(
+                        {layer.area_style, layer.area_style_min, layer.area_style_max, layer.area_classes}, column,
+                        areas_layer.table);
+                }
             }
         }
         if (have_areas) {
+            if (areas_layer.style_qml.empty() && !first_area_mean_column.empty()) {
+                areas_layer.style_qml = io::polygon_style_qml(first_area_mean_style, first_area_mean_column,
+                                                              areas_layer.table);
+            }
             writer.add_vector(areas_layer);
             area_tables.emplace_back(name, std::move(areas_layer));
         }

@@ -160,6 +160,20 @@ TEST(GreenDwellingsRun, SharesOfDwellingsPerAreaFromThePointLayer) {
                 static_cast<long long>(points->GetFeatureCount()), total, overall("meets_3"), overall("meets_30"),
                 overall("meets_300"), overall("meets_all"));
     (void)all_met;
+
+    // The per-area layer's style: filled areas graduated by the share of dwellings meeting all three
+    // rules, red under 25 %, green from 75 %.
+    OGRLayer* area_styles = ds->ExecuteSQL(
+        "SELECT styleQML FROM layer_styles WHERE f_table_name = 'areas__baseline'", nullptr, nullptr);
+    ASSERT_NE(area_styles, nullptr);
+    std::unique_ptr<OGRFeature> area_style{area_styles->GetNextFeature()};
+    ASSERT_NE(area_style, nullptr);
+    const std::string area_qml = area_style->GetFieldAsString(0);
+    ds->ReleaseResultSet(area_styles);
+    EXPECT_THAT(area_qml, ::testing::HasSubstr("type=\"graduatedSymbol\" attr=\"green_dwellings_meets_all_share_above_0p5\""));
+    EXPECT_THAT(area_qml, ::testing::HasSubstr("<symbol type=\"fill\""));
+    EXPECT_THAT(area_qml, ::testing::HasSubstr("215,25,28,255"));   // #d7191c
+    EXPECT_THAT(area_qml, ::testing::HasSubstr("26,150,65,255"));   // #1a9641
 }
 
 }  // namespace

@@ -379,22 +379,43 @@ def qgis_checks():
         settings, image = render(layer, png)
         n = distinct_colours(image, step=1)
         check(n > 10, f"{vector_table}: rendered map has {n} distinct colours (> 10)")
-        fill = QColor(*(int(v) for v in renderer_xml.find("./symbols/symbol/layer/prop[@k='color']").get("v").split(",")))
-        alpha = fill.alpha() / 255.0
-        want = tuple(255 + alpha * (v - 255) for v in rgb(fill))  # the fill over the white background
+        # The areas are graduated by one column (the first output's mean here): each area must be drawn in
+        # the fill of the range its value falls in, as read from the style's XML (lower < v <= upper; the
+        # first range also takes its lower bound).
+        column = renderer_xml.get("attr")
+        check(renderer_xml.get("type") == "graduatedSymbol" and column == "green_share_r100_mean",
+              f"{vector_table}: graduated by green_share_r100_mean, got {renderer_xml.get('type')} by {column}")
+        ranges = [(float(r.get("lower")), float(r.get("upper")), r.get("symbol"))
+                  for r in renderer_xml.findall("./ranges/range")]
+        fills = {sym.get("name"): QColor(*(int(v) for v in sym.find("./layer/prop[@k='color']").get("v").split(",")))
+                 for sym in renderer_xml.findall("./symbols/symbol")}
+        check(len(ranges) >= 2 and set(fills) == {r[2] for r in ranges}, f"{vector_table}: {len(ranges)} ranges, one fill each")
+
+        def fill_for(value):
+            for i, (lower, upper, symbol) in enumerate(ranges):
+                if (lower < value or (i == 0 and lower == value)) and value <= upper:
+                    return fills[symbol]
+            return None
+
         # Inside each area, far from its outline: the point of inaccessibility.
         sampled = 0
         for feature in layer.getFeatures():
             geometry = QgsGeometry(feature.geometry())
             point, distance = geometry.poleOfInaccessibility(1.0)
-            if distance < 20.0:  # under ~10 pixels from the outline: too close to compare
+            value = feature[column]
+            if distance < 20.0 or value is None:  # under ~10 pixels from the outline: too close to compare
                 continue
+            fill = fill_for(float(value))
+            if not check(fill is not None, f"{vector_table}: area {feature['code']} value {value} in a range"):
+                continue
+            alpha = fill.alpha() / 255.0
+            want = tuple(255 + alpha * (v - 255) for v in rgb(fill))  # the fill over the white background
             xy = point.asPoint()
             got = rgb(pixel_at(settings, image, xy.x(), xy.y()))
             sampled += 1
-            check(close(got, want, 3), f"{vector_table}: inside area {feature['code']} drawn {got}, "
-                                       f"fill colour over white {tuple(round(v) for v in want)}")
-        check(sampled >= 1, f"{vector_table}: {sampled} areas compared with the fill colour")
+            check(close(got, want, 3), f"{vector_table}: inside area {feature['code']} ({column} {value:.2f}) drawn "
+                                       f"{got}, the fill of its range over white {tuple(round(v) for v in want)}")
+        check(sampled >= 1, f"{vector_table}: {sampled} areas compared with the fill colour of their range")
         # The outline colour appears on the map.
         outline = QColor(*(int(v) for v in
                            renderer_xml.find("./symbols/symbol/layer/prop[@k='outline_color']").get("v").split(",")))

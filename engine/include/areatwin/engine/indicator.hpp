@@ -65,6 +65,14 @@ struct PointLayer {
     double style_min = 0.0;
     double style_max = 100.0;
     std::vector<StyleClass> classes;
+    // The per-area layer's QGIS style: filled areas graduated by the per-area column
+    // "<name>_<area_style_column>" (e.g. "meets_all_share_above_0p5") with these classes. The first
+    // point layer of a run that sets it styles the per-area layer; empty: not this layer.
+    std::string area_style_column;
+    std::string area_style = "viridis";
+    double area_style_min = 0.0;
+    double area_style_max = 1.0;
+    std::vector<StyleClass> area_classes;
 };
 
 // The identity and model card of an indicator, declared once next to its code.

@@ -76,6 +76,8 @@ private:
 // (explicit classes, the 5 dB noise classes, or five steps of the ramp); ConfigError naming `table` for
 // a bad style. The result goes into VectorLayerOut::style_qml.
 std::string point_style_qml(const RasterStyle& style, const std::string& column, const std::string& table);
+// The same for a polygon layer (the per-area statistics): filled polygons graduated by `column`.
+std::string polygon_style_qml(const RasterStyle& style, const std::string& column, const std::string& table);
 
 // Fails with ConfigError naming the path when the destination's folder does not exist or is not
 // writable; called while planning, before any computing.
