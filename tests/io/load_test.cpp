@@ -853,6 +853,69 @@ TEST(LoadInputs, TreePointCrownsInARadiusMatchTheCircleIntersections) {
     EXPECT_NEAR(model_total_m2, circle_total_m2, bound_total_m2);
 }
 
+TEST(LoadInputs, CanopyHeightRasterCountsSamplesAboveTheThreshold) {
+    const test::TempDir dir("io_load_chm_threshold");
+    // Three 1 m cells, 0.5 m pixels: k = 2, four samples per cell.
+    //   cell 0: 1, 2, 3, 10 m      cell 1: 0, 0, 2.5, 2.6 m      cell 2: 1, nodata, 3, 10 m
+    const fs::path path = dir.path / "chm.tif";
+    write_geotiff(path, 28992, 100000.0, 400001.0, 0.5, 6, 2, {1, 2, 0, 0, 1, -9999, 3, 10, 2.5, 2.6, 3, 10}, -9999.0);
+    GridSpec grid = rd_grid(1.0, 3);
+    grid.rows = 1;
+    grid.origin_y = 400001.0;
+    SourceSpec source;
+    source.role = "trees";
+    source.path = path;
+    source.declared_at = "batch.yaml:12";
+    const auto load = [&](std::optional<double> threshold_m) {
+        SourceSpec s = source;
+        s.min_canopy_height_m = threshold_m;
+        LoadReport report;
+        return load_inputs({s}, grid, report);
+    };
+    const auto expect_fractions = [&](const LayerStack& stack, std::vector<float> expected) {
+        const Raster& fraction = stack.raster(std::string(layer::canopy_fraction));
+        const Raster& height = stack.raster(std::string(layer::canopy_height));
+        for (std::int64_t col = 0; col < 3; ++col) {
+            EXPECT_FLOAT_EQ(fraction.at(col, 0), expected[static_cast<std::size_t>(col)]) << "cell " << col;
+        }
+        // The height is the highest sample whatever the threshold.
+        EXPECT_EQ(height.at(0, 0), 10.0f);
+        EXPECT_EQ(height.at(1, 0), 2.6f);
+        EXPECT_EQ(height.at(2, 0), 10.0f);
+    };
+    // Default 2.5 m (green-method.md 4): strictly higher, so the 2.5 m sample is not crown.
+    expect_fractions(load(std::nullopt), {2.0f / 4.0f, 1.0f / 4.0f, 2.0f / 3.0f});
+    expect_fractions(load(default_min_canopy_height_m), {2.0f / 4.0f, 1.0f / 4.0f, 2.0f / 3.0f});
+    expect_fractions(load(0.0), {1.0f, 2.0f / 4.0f, 1.0f});  // every sample above the ground
+    expect_fractions(load(1.5), {3.0f / 4.0f, 2.0f / 4.0f, 2.0f / 3.0f});
+    expect_fractions(load(3.0), {1.0f / 4.0f, 0.0f, 1.0f / 3.0f});
+}
+
+TEST(LoadInputs, BadCanopyThresholdIsAConfigErrorNamingSourceAndKey) {
+    const test::TempDir dir("io_load_chm_bad_threshold");
+    const fs::path path = dir.path / "chm.tif";
+    write_geotiff(path, 28992, 100000.0, 400100.0, 10.0, 10, 10, std::vector<double>(100, 5.0), -9999.0);
+    SourceSpec source;
+    source.role = "trees";
+    source.path = path;
+    source.declared_at = "batch.yaml:12";
+    const GridSpec grid = rd_grid();
+    for (double bad : {-0.5, std::nan("")}) {
+        source.min_canopy_height_m = bad;
+        LoadReport report;
+        EXPECT_THAT(message_of<ConfigError>([&] { load_inputs({source}, grid, report); }),
+                    AllOf(HasSubstr("trees"), HasSubstr("chm.tif"), HasSubstr("min_canopy_height_m"),
+                          HasSubstr(">= 0"), HasSubstr("batch.yaml:12")));
+    }
+    // The key means nothing for tree points: an error rather than silently ignored.
+    SourceSpec points = tree_points(dir.path / "trees.gpkg", {{100050.0, 400050.0, 8.0, 5.0}});
+    points.min_canopy_height_m = 2.5;
+    LoadReport report;
+    EXPECT_THAT(message_of<ConfigError>([&] { load_inputs({points}, grid, report); }),
+                AllOf(HasSubstr("min_canopy_height_m applies to canopy-height rasters"), HasSubstr("trees.gpkg"),
+                      HasSubstr("batch.yaml:9")));
+}
+
 TEST(VectorExtent, ReprojectsFeatureBounds) {
     const fs::path dir = test::test_tmp_dir("io_vector_extent");
     const fs::path path = three_buildings(dir);
