@@ -85,8 +85,13 @@ double unit_factor(const std::string& from_unit, const std::string& to_unit, con
 // The text of a class code read from a raster: integers without decimals ("5"), others as %.9g.
 std::string class_code_text(double value);
 
+// The crown threshold of a canopy-height raster source: min_canopy_height_m or its default 2.5 m.
+// ConfigError naming the role, the file and the key when it is negative or not finite.
+double canopy_threshold_m(const SourceSpec& source);
+
 // Canopy from a canopy-height raster (m above ground, 0 = no canopy): per cell the highest source
-// pixel and the share of source pixels above 0; NaN where the source has no data.
+// pixel (0 when none is above the ground) and the share of source pixels higher than
+// canopy_threshold_m(source); NaN where the source has no data.
 struct CanopyRasters {
     Raster height_m;
     Raster fraction;

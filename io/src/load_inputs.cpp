@@ -182,6 +182,11 @@ LayerStack load_inputs(const std::vector<SourceSpec>& sources, const GridSpec& g
                 result.rasters = read_role_rasters(source, grid, report);
                 if (!source.coverage.empty()) result.raster_coverage = detail::read_coverage_polygons(source.coverage, role_name, grid);
             } else {
+                if (source.min_canopy_height_m) {
+                    throw ConfigError(fmt::format("{}: min_canopy_height_m applies to canopy-height rasters, but {} is "
+                                                  "read as features ({})",
+                                                  source.role, source.path.filename().string(), source.declared_at));
+                }
                 FeatureSet set = read_vector(source, grid, clip, report);
                 result.features = std::move(set.features);
                 if (!source.coverage.empty()) {

@@ -299,8 +299,18 @@ std::string class_code_text(double value) {
     return fmt::format("{:.9g}", value);
 }
 
+double canopy_threshold_m(const SourceSpec& source) {
+    const double value = source.min_canopy_height_m.value_or(default_min_canopy_height_m);
+    if (!std::isfinite(value) || value < 0.0) {
+        throw ConfigError(fmt::format("{}: min_canopy_height_m of {} must be a number >= 0 (m above ground), got {} ({})",
+                                      source.role, source.path.filename().string(), value, source.declared_at));
+    }
+    return value;
+}
+
 CanopyRasters read_canopy_raster(const SourceSpec& source, const GridSpec& grid, LoadReport& report) {
     QuietGdalErrors quiet;
+    const double min_height_m = canopy_threshold_m(source);
     const OpenedRaster r = open_raster(source);
     const OGRSpatialReference grid_srs = make_srs(grid.crs, "grid");
     CanopyRasters out{Raster(grid.cols, grid.rows), Raster(grid.cols, grid.rows)};
@@ -311,10 +321,10 @@ CanopyRasters read_canopy_raster(const SourceSpec& source, const GridSpec& grid,
         for (double v : samples) {
             if (std::isnan(v)) continue;
             ++valid;
-            if (v > 0.0) {
-                ++canopy;
-                highest = std::max(highest, v);
-            }
+            // The height keeps every sample above the ground (it builds the DSM, and heat has its own
+            // shade threshold); only samples above the threshold are tree crown.
+            highest = std::max(highest, v);
+            if (v > min_height_m) ++canopy;
         }
         if (valid == 0) return;
         out.height_m.at(col, row) = static_cast<float>(highest);

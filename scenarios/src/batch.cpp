@@ -33,7 +33,8 @@ constexpr std::string_view top_keys[] = {"name", "area", "inputs", "indicators",
 constexpr std::string_view variant_keys[] = {"indicator", "parameter", "values"};
 constexpr std::string_view area_keys[] = {"crs", "cell_size_m", "bbox", "polygon"};
 constexpr std::string_view source_keys[] = {"source", "layer", "preset", "fields", "class_field", "classes",
-                                            "default_class", "where", "assign_crs", "coverage", "band"};
+                                            "default_class", "where", "assign_crs", "coverage", "band",
+                                            "min_canopy_height_m"};
 constexpr std::string_view add_keys[] = {"role", "source", "layer", "preset", "fields", "class_field", "classes",
                                          "default_class", "where", "assign_crs", "coverage", "band"};
 constexpr std::string_view polygon_source_keys[] = {"source", "layer", "where", "assign_crs"};
@@ -403,6 +404,17 @@ void BatchReader::source_fields(const Entries& entries, const RoleSpec* role, co
                                          role->geometry));
             }
             spec.band = static_cast<int>(integer(e, 1, 65535));
+        } else if (e.key == "min_canopy_height_m") {
+            if (role != nullptr && role->name != "trees") {
+                fail(e.line, fmt::format("'min_canopy_height_m' applies to role 'trees' only (canopy-height rasters), "
+                                         "not '{}'", role->name));
+            }
+            const double value = number(e, "a number >= 0 (m above ground)");
+            if (value < 0.0) {
+                fail(e.line, fmt::format("'min_canopy_height_m' of {} ({}) must be a number >= 0 (m above ground), got {}",
+                                         section, spec.path.filename().string(), value));
+            }
+            spec.min_canopy_height_m = value;
         } else if (e.key == "class_field" || e.key == "classes" || e.key == "default_class") {
             if (role != nullptr && role->name != "landcover") {
                 fail(e.line, fmt::format("'{}' applies to role 'landcover' only, not '{}'", e.key, role->name));

@@ -3,11 +3,14 @@
 // their messages, presets, priority between sources and the derived grid layers.
 #include "areatwin/io/load.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <numeric>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -603,9 +606,10 @@ TEST(DeriveGridLayers, PopulationAreasAndCanopy) {
     EXPECT_EQ(stack.raster("areas.index").at(9, 0), 1.0f);
     EXPECT_EQ(stack.raster("canopy.height_m").at(5, 4), 12.0f);
     EXPECT_EQ(stack.raster("canopy.height_m").at(0, 0), 0.0f);
-    // The 16-gon of radius 4 m: area = 16/2 * r^2 * sin(2 pi / 16), all inside cell (5, 4).
-    const double crown_area = 8.0 * 16.0 * std::sin(2.0 * M_PI / 16.0);
-    EXPECT_NEAR(stack.raster("canopy.fraction").at(5, 4), crown_area / 100.0, 1e-5);
+    // The crown polygon has the area of the 4 m-radius disc, pi r^2, and lies inside cell (5, 4)
+    // (circumradius 4.013 m < 5 m).
+    const double crown_area = M_PI * 4.0 * 4.0;
+    EXPECT_NEAR(stack.raster("canopy.fraction").at(5, 4), crown_area / 100.0, 1e-6);
     // No DEM: the surface model stands on 0 m.
     EXPECT_EQ(stack.raster("dsm").at(5, 4), 12.0f);
 }
@@ -704,6 +708,212 @@ TEST(LoadInputs, RasterPriorityFillsCellsTheHigherSourceLacks) {
     EXPECT_EQ(stack.raster("dem").at(4, 9), 1.0f);
     EXPECT_EQ(stack.raster("dem").at(5, 0), 3.0f);
     EXPECT_EQ(stack.raster("dsm").at(5, 0), 3.0f);  // no buildings or trees: the DSM is the DEM
+}
+
+// Area of the intersection of two discs of radii a and b whose centres are d apart.
+double disc_intersection_area(double a, double b, double d) {
+    if (a <= 0.0 || b <= 0.0 || d >= a + b) return 0.0;
+    if (d <= std::abs(a - b)) return M_PI * std::min(a, b) * std::min(a, b);
+    const double alpha = std::acos(std::clamp((d * d + a * a - b * b) / (2.0 * d * a), -1.0, 1.0));
+    const double beta = std::acos(std::clamp((d * d + b * b - a * a) / (2.0 * d * b), -1.0, 1.0));
+    const double kite = 0.5 * std::sqrt(std::max(0.0, (-d + a + b) * (d + a - b) * (d - a + b) * (d + a + b)));
+    return a * a * alpha + b * b * beta - kite;
+}
+
+// The loader turns a crown point into a regular 32-gon with the disc's area; it lies inside the circle
+// of this radius (area-preserving circumradius; more vertices would only make it smaller).
+double crown_circumradius(double crown_radius_m) {
+    const double n = 32.0;
+    return crown_radius_m * std::sqrt(M_PI / (0.5 * n * std::sin(2.0 * M_PI / n)));
+}
+
+std::string exact_text(double value) {
+    std::ostringstream out;
+    out << std::setprecision(17) << value;
+    return out.str();
+}
+
+struct TreeDef {
+    double x, y, height_m, crown_diameter_m;
+};
+
+SourceSpec tree_points(const fs::path& path, const std::vector<TreeDef>& trees) {
+    std::vector<FeatureDef> features;
+    for (const TreeDef& t : trees) {
+        features.push_back({"POINT(" + exact_text(t.x) + " " + exact_text(t.y) + ")",
+                            {exact_text(t.height_m), exact_text(t.crown_diameter_m)}});
+    }
+    write_vector(path, "GPKG", "trees", 28992, wkbPoint, {{"boomhoogte", OFTReal}, {"kroon", OFTReal}}, features);
+    SourceSpec source;
+    source.role = "trees";
+    source.path = path;
+    source.fields["height_m"] = FieldMapping{"boomhoogte", "m", std::nullopt};
+    source.fields["crown_diameter_m"] = FieldMapping{"kroon", "m", std::nullopt};
+    source.declared_at = "batch.yaml:9";
+    return source;
+}
+
+TEST(LoadInputs, TreePointCrownAreaIsTheDiscArea) {
+    const test::TempDir dir("io_load_crown_area");
+    // 20 m x 20 m of 0.25 m cells. A 10 m crown off the cell lattice, and a 0.1 m crown that holds
+    // no cell centre (the nearest is 0.09 m from its trunk) and lies inside one cell.
+    const GridSpec grid = rd_grid(0.25, 80);
+    const std::vector<TreeDef> trees{{100010.13, 400089.71, 9.0, 10.0}, {100002.06, 400082.06, 4.0, 0.1}};
+    const SourceSpec source = tree_points(dir.path / "trees.gpkg", trees);
+    LoadReport report;
+    const LayerStack stack = load_inputs({source}, grid, report);
+    const Raster& fraction = stack.raster(std::string(layer::canopy_fraction));
+    const Raster& height = stack.raster(std::string(layer::canopy_height));
+
+    // Exact coverage of a polygon whose area is pi r^2: the cell shares times the cell area add up to
+    // the two disc areas, up to the float storage of each share (relative 6e-8).
+    double crown_m2 = 0.0;
+    float highest_share = 0.0f;
+    for (float f : fraction.values()) {
+        crown_m2 += static_cast<double>(f) * grid.cell_area_m2();
+        highest_share = std::max(highest_share, f);
+    }
+    const double discs_m2 = M_PI * 5.0 * 5.0 + M_PI * 0.05 * 0.05;
+    EXPECT_NEAR(crown_m2, discs_m2, 1e-6 * discs_m2);
+    EXPECT_FLOAT_EQ(highest_share, 1.0f);
+
+    // Heights: every cell centre under the big crown carries 9 m; the trunk cell of the small crown
+    // carries 4 m although its polygon holds no cell centre.
+    EXPECT_EQ(height.at(grid.col_of(trees[0].x), grid.row_of(trees[0].y)), 9.0f);
+    EXPECT_EQ(height.at(grid.col_of(trees[0].x + 4.5), grid.row_of(trees[0].y)), 9.0f);
+    EXPECT_EQ(height.at(grid.col_of(trees[0].x + 5.2), grid.row_of(trees[0].y)), 0.0f);
+    EXPECT_EQ(height.at(grid.col_of(trees[1].x), grid.row_of(trees[1].y)), 4.0f);
+    EXPECT_NEAR(fraction.at(grid.col_of(trees[1].x), grid.row_of(trees[1].y)) * grid.cell_area_m2(),
+                M_PI * 0.05 * 0.05, 1e-9);
+}
+
+TEST(LoadInputs, TreePointCrownsInARadiusMatchTheCircleIntersections) {
+    const test::TempDir dir("io_load_crowns_in_radius");
+    // 80 m x 80 m of h = 0.25 m cells; the canopy disc of R = 25 m is centred on the centre of cell
+    // (160, 160), and holds the cells whose centre lies within R of it, as green.access's canopy
+    // share does (its crown numerator, the explain term canopy_crown_area, is this sum).
+    const double h = 0.25;
+    const GridSpec grid = rd_grid(h, 320);
+    const double cx = grid.origin_x + 160.5 * h;
+    const double cy = grid.origin_y - 160.5 * h;
+    const double radius_m = 25.0;
+    // Two crowns inside the disc, three cut by its edge, one outside it; no two crowns within 5 m.
+    const std::vector<TreeDef> trees{{cx - 10.0, cy + 3.0, 10.0, 10.0}, {cx + 8.0, cy - 9.0, 7.0, 6.0},
+                                     {cx + 22.0, cy + 6.0, 12.0, 10.0}, {cx - 5.0, cy - 24.5, 9.0, 8.0},
+                                     {cx - 17.5, cy + 17.5, 15.0, 12.0}, {cx + 28.0, cy - 14.0, 6.0, 6.0}};
+    LoadReport report;
+    const LayerStack stack = load_inputs({tree_points(dir.path / "trees.gpkg", trees)}, grid, report);
+    const Raster& fraction = stack.raster(std::string(layer::canopy_fraction));
+
+    // Error bound per crown of radius r (circumradius r' of its polygon P, circle C) at distance d:
+    // - shape: |A(P n D) - A(C n D)| <= A(P \ C) = A(C \ P) <= pi (r'^2 - r^2), for a crown the edge cuts;
+    // - cells: the union U of the disc cells differs from the disc D only within delta = h / sqrt(2)
+    //   of its edge (a point of U \ D is within delta of a centre inside R; a point of D \ U within
+    //   delta of a centre outside R), so |A(P n U) - A(P n D)| <= A(C' n annulus(R - delta, R + delta))
+    //   = lens(r', R + delta, d) - lens(r', R - delta, d), with C' the circle of radius r' around P;
+    // - float storage of the shares: 1e-6 of the crown area.
+    // Crowns wholly inside or outside the annulus have only the last term: they must be exact.
+    const double delta = h / std::sqrt(2.0);
+    double model_total_m2 = 0.0, circle_total_m2 = 0.0, bound_total_m2 = 0.0;
+    for (const TreeDef& t : trees) {
+        SCOPED_TRACE("tree at " + std::to_string(t.x - cx) + ", " + std::to_string(t.y - cy));
+        const double r = 0.5 * t.crown_diameter_m;
+        const double r_out = crown_circumradius(r);
+        const double d = std::hypot(t.x - cx, t.y - cy);
+        double model_m2 = 0.0;
+        for (std::int64_t row = 0; row < grid.rows; ++row) {
+            for (std::int64_t col = 0; col < grid.cols; ++col) {
+                const double x = grid.origin_x + (static_cast<double>(col) + 0.5) * h;
+                const double y = grid.origin_y - (static_cast<double>(row) + 0.5) * h;
+                if (std::hypot(x - cx, y - cy) > radius_m || std::hypot(x - t.x, y - t.y) > r_out + h) continue;
+                model_m2 += static_cast<double>(fraction.at(col, row)) * grid.cell_area_m2();
+            }
+        }
+        const double circle_m2 = disc_intersection_area(r, radius_m, d);
+        const bool cut = std::abs(d - radius_m) < r_out;
+        const double shape_m2 = cut ? M_PI * (r_out * r_out - r * r) : 0.0;
+        const double cells_m2 =
+            disc_intersection_area(r_out, radius_m + delta, d) - disc_intersection_area(r_out, radius_m - delta, d);
+        const double bound_m2 = shape_m2 + cells_m2 + 1e-6 * M_PI * r * r;
+        EXPECT_NEAR(model_m2, circle_m2, bound_m2) << "bound " << bound_m2 << " m2";
+        model_total_m2 += model_m2;
+        circle_total_m2 += circle_m2;
+        bound_total_m2 += bound_m2;
+    }
+    // The crown windows cover every crown cell of the disc: the disc's whole crown sum is their sum.
+    double disc_crown_m2 = 0.0;
+    for (std::int64_t row = 0; row < grid.rows; ++row) {
+        for (std::int64_t col = 0; col < grid.cols; ++col) {
+            const double x = grid.origin_x + (static_cast<double>(col) + 0.5) * h;
+            const double y = grid.origin_y - (static_cast<double>(row) + 0.5) * h;
+            if (std::hypot(x - cx, y - cy) <= radius_m) disc_crown_m2 += static_cast<double>(fraction.at(col, row)) * grid.cell_area_m2();
+        }
+    }
+    EXPECT_NEAR(disc_crown_m2, model_total_m2, 1e-9 * model_total_m2);
+    EXPECT_NEAR(model_total_m2, circle_total_m2, bound_total_m2);
+}
+
+TEST(LoadInputs, CanopyHeightRasterCountsSamplesAboveTheThreshold) {
+    const test::TempDir dir("io_load_chm_threshold");
+    // Three 1 m cells, 0.5 m pixels: k = 2, four samples per cell.
+    //   cell 0: 1, 2, 3, 10 m      cell 1: 0, 0, 2.5, 2.6 m      cell 2: 1, nodata, 3, 10 m
+    const fs::path path = dir.path / "chm.tif";
+    write_geotiff(path, 28992, 100000.0, 400001.0, 0.5, 6, 2, {1, 2, 0, 0, 1, -9999, 3, 10, 2.5, 2.6, 3, 10}, -9999.0);
+    GridSpec grid = rd_grid(1.0, 3);
+    grid.rows = 1;
+    grid.origin_y = 400001.0;
+    SourceSpec source;
+    source.role = "trees";
+    source.path = path;
+    source.declared_at = "batch.yaml:12";
+    const auto load = [&](std::optional<double> threshold_m) {
+        SourceSpec s = source;
+        s.min_canopy_height_m = threshold_m;
+        LoadReport report;
+        return load_inputs({s}, grid, report);
+    };
+    const auto expect_fractions = [&](const LayerStack& stack, std::vector<float> expected) {
+        const Raster& fraction = stack.raster(std::string(layer::canopy_fraction));
+        const Raster& height = stack.raster(std::string(layer::canopy_height));
+        for (std::int64_t col = 0; col < 3; ++col) {
+            EXPECT_FLOAT_EQ(fraction.at(col, 0), expected[static_cast<std::size_t>(col)]) << "cell " << col;
+        }
+        // The height is the highest sample whatever the threshold.
+        EXPECT_EQ(height.at(0, 0), 10.0f);
+        EXPECT_EQ(height.at(1, 0), 2.6f);
+        EXPECT_EQ(height.at(2, 0), 10.0f);
+    };
+    // Default 2.5 m (green-method.md 4): strictly higher, so the 2.5 m sample is not crown.
+    expect_fractions(load(std::nullopt), {2.0f / 4.0f, 1.0f / 4.0f, 2.0f / 3.0f});
+    expect_fractions(load(default_min_canopy_height_m), {2.0f / 4.0f, 1.0f / 4.0f, 2.0f / 3.0f});
+    expect_fractions(load(0.0), {1.0f, 2.0f / 4.0f, 1.0f});  // every sample above the ground
+    expect_fractions(load(1.5), {3.0f / 4.0f, 2.0f / 4.0f, 2.0f / 3.0f});
+    expect_fractions(load(3.0), {1.0f / 4.0f, 0.0f, 1.0f / 3.0f});
+}
+
+TEST(LoadInputs, BadCanopyThresholdIsAConfigErrorNamingSourceAndKey) {
+    const test::TempDir dir("io_load_chm_bad_threshold");
+    const fs::path path = dir.path / "chm.tif";
+    write_geotiff(path, 28992, 100000.0, 400100.0, 10.0, 10, 10, std::vector<double>(100, 5.0), -9999.0);
+    SourceSpec source;
+    source.role = "trees";
+    source.path = path;
+    source.declared_at = "batch.yaml:12";
+    const GridSpec grid = rd_grid();
+    for (double bad : {-0.5, std::nan("")}) {
+        source.min_canopy_height_m = bad;
+        LoadReport report;
+        EXPECT_THAT(message_of<ConfigError>([&] { load_inputs({source}, grid, report); }),
+                    AllOf(HasSubstr("trees"), HasSubstr("chm.tif"), HasSubstr("min_canopy_height_m"),
+                          HasSubstr(">= 0"), HasSubstr("batch.yaml:12")));
+    }
+    // The key means nothing for tree points: an error rather than silently ignored.
+    SourceSpec points = tree_points(dir.path / "trees.gpkg", {{100050.0, 400050.0, 8.0, 5.0}});
+    points.min_canopy_height_m = 2.5;
+    LoadReport report;
+    EXPECT_THAT(message_of<ConfigError>([&] { load_inputs({points}, grid, report); }),
+                AllOf(HasSubstr("min_canopy_height_m applies to canopy-height rasters"), HasSubstr("trees.gpkg"),
+                      HasSubstr("batch.yaml:9")));
 }
 
 TEST(VectorExtent, ReprojectsFeatureBounds) {

@@ -438,13 +438,24 @@ TEST(RealGothenburg, CanopyRasterDrivesTheSurfaceModel) {
     const LayerStack stack = load_inputs({dem, canopy}, grid, report);
     const std::vector<double> dem_pixels = source_pixels(dem.path);
     const std::vector<double> cdsm_pixels = source_pixels(canopy.path);
-    std::int64_t canopy_cells = 0;
+    std::int64_t canopy_cells = 0, counted_above_threshold = 0;
     for (std::size_t i = 0; i < dem_pixels.size(); ++i) {
         const float expected = static_cast<float>(dem_pixels[i]) + static_cast<float>(cdsm_pixels[i]);
         ASSERT_EQ(stack.raster("dsm").values()[i], expected) << i;
         if (stack.raster("canopy.fraction").values()[i] == 1.0f) ++canopy_cells;
+        if (cdsm_pixels[i] > default_min_canopy_height_m) ++counted_above_threshold;
     }
-    EXPECT_EQ(canopy_cells, 2966);  // README: 2,966 cells above 0
+    // Crown where the CDSM exceeds the default 2.5 m: 2,778 cells (counted independently with
+    // gdal_translate -of XYZ and awk '$3 > 2.5'); the other 188 vegetated cells are 1.03 to 2.5 m.
+    EXPECT_EQ(canopy_cells, counted_above_threshold);
+    EXPECT_EQ(canopy_cells, 2778);
+
+    // With the threshold at 0 every vegetated cell is crown, as in UMEP.
+    canopy.min_canopy_height_m = 0.0;
+    LoadReport report_at_zero;
+    const LayerStack at_zero = load_inputs({dem, canopy}, grid, report_at_zero);
+    const auto& fractions = at_zero.raster("canopy.fraction").values();
+    EXPECT_EQ(std::count(fractions.begin(), fractions.end(), 1.0f), 2966);  // README: 2,966 cells above 0
 }
 
 }  // namespace

@@ -291,6 +291,15 @@ INSTANTIATE_TEST_SUITE_P(
                 {"bad.yaml:5:", "'classes' applies to role 'landcover' only"}},
         BadCase{"band_on_vector_role", with_inputs("  roads:\n    - source: a.gpkg\n      band: 2\n"),
                 {"bad.yaml:5:", "'band' applies to raster sources"}},
+        BadCase{"negative_canopy_threshold",
+                with_inputs("  trees:\n    - source: chm.tif\n      min_canopy_height_m: -1\n"),
+                {"bad.yaml:5:", "'min_canopy_height_m' of inputs.trees[0] (chm.tif) must be a number >= 0", "got -1"}},
+        BadCase{"canopy_threshold_not_a_number",
+                with_inputs("  trees:\n    - source: chm.tif\n      min_canopy_height_m: high\n"),
+                {"bad.yaml:5:", "'min_canopy_height_m' must be a number >= 0"}},
+        BadCase{"canopy_threshold_outside_trees",
+                with_inputs("  dem:\n    - source: dem.tif\n      min_canopy_height_m: 2\n"),
+                {"bad.yaml:5:", "'min_canopy_height_m' applies to role 'trees' only"}},
         BadCase{"unknown_preset", with_inputs("  buildings:\n    - source: a.gpkg\n      preset: osm\n"),
                 {"bad.yaml:5:", "unknown preset 'osm'", "bgt, bag, 3dbag"}},
         BadCase{"indicator_parameter_mapping",
@@ -385,6 +394,15 @@ TEST(ParseBatch, UnknownRoleListsEveryRole) {
     } catch (const ConfigError& error) {
         for (const auto& role : input_roles()) EXPECT_THAT(error.what(), HasSubstr(role.name));
     }
+}
+
+TEST(ParseBatch, CanopyThresholdIsKeptOnlyWhereGiven) {
+    const Batch batch = parse_batch_text(
+        with_inputs("  trees:\n    - source: chm.tif\n      min_canopy_height_m: 3\n    - source: national.tif\n"),
+        "/plans/canopy.yaml");
+    ASSERT_EQ(batch.inputs.size(), 2U);
+    EXPECT_EQ(batch.inputs[0].min_canopy_height_m, 3.0);
+    EXPECT_FALSE(batch.inputs[1].min_canopy_height_m.has_value());  // the loader's default, 2.5 m
 }
 
 TEST(ParseBatch, OpenAttributeRolesAcceptAnyAttribute) {

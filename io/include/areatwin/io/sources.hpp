@@ -19,6 +19,11 @@ struct FieldMapping {
     std::optional<AttributeValue> default_value;  // used when the field is absent or null
 };
 
+// Canopy-height rasters: a source sample is tree crown where its height exceeds this (m above
+// ground). 2.5 m after the "CHM > 2.5 m" of RIVM Bomen in Nederland (green-method.md sections 1.3
+// and 4), so canopy.fraction counts tree crowns, not hedges and low shrubs.
+inline constexpr double default_min_canopy_height_m = 2.5;
+
 // One source of one input role, as the batch file declares it (after preset expansion).
 struct SourceSpec {
     std::string role;                   // see engine/roles.hpp
@@ -33,6 +38,9 @@ struct SourceSpec {
     std::string assign_crs;             // CRS to assume for a source that has none; empty: error
     std::filesystem::path coverage;     // polygon file bounding what this source covers; empty: its extent
     int band = 1;                       // raster band
+    // trees rasters: samples higher than this (m, >= 0) count towards canopy.fraction; unset:
+    // default_min_canopy_height_m (2.5 m). Setting it on a trees source read as features is a ConfigError.
+    std::optional<double> min_canopy_height_m;
     std::string declared_at;            // "batch.yaml:14", for messages
 };
 
