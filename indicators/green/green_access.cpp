@@ -269,7 +269,7 @@ enum Out : std::size_t {
     kRule300,
     kRuleAll,
     kRulesMet,
-    kCanopyArea,  // area mode only
+    kCanopyArea,
 };
 
 // Everything computed once per scenario over the whole grid: the parks (a global connected-component
@@ -339,7 +339,7 @@ public:
             if (canopy_layer_name() != layer::canopy_height) names.emplace_back(layer::canopy_height);
         }
         names.emplace_back(s_.homes == "residents" ? layer::residents : layer::dwellings);
-        if (area_mode()) names.emplace_back(layer::area_index);
+        names.emplace_back(layer::area_index);  // required in area mode; in buffer mode for the area canopy
         names.emplace_back("trees");
         names.emplace_back("population");  // the address points of the green_dwellings layer
         if (network_mode()) {
@@ -386,11 +386,12 @@ public:
              "green", 0.0, 3.0,
              {{0.0, "#d7191c", "no rule"}, {0.5, "#fdae61", "1 rule"}, {1.5, "#a6d96a", "2 rules"}, {2.5, "#1a9641", "3 rules"}}},
         };
-        if (area_mode()) {
-            out.push_back({"green_canopy_area_pct", "%",
-                           "tree-crown cover of the area holding the cell (sum of crowns / sum of land, cells by centre)",
-                           {s_.canopy_pass_pct}, "green", 0.0, 100.0});
-        }
+        // The canopy cover of each area as one ratio (never a mean of cell ratios, section 4), in both
+        // modes: rule 30's value in area mode, the areas' context in buffer mode. NaN without areas.
+        out.push_back({"green_canopy_area_pct", "%",
+                       "tree-crown cover of the area holding the cell (sum of crowns / sum of land, cells by centre; "
+                       "NaN without an 'areas' input)",
+                       {s_.canopy_pass_pct}, "green", 0.0, 100.0});
         return out;
     }
 
@@ -453,8 +454,7 @@ public:
                 if (!L.valid(h.col, h.row)) continue;
                 double share = nan;
                 if (area_mode()) {
-                    const auto idx = static_cast<std::size_t>(L.area_index->at(h.col, h.row));
-                    share = idx < global->area_canopy_pct.size() ? global->area_canopy_pct[idx] : nan;
+                    share = area_canopy_at(L, *global, h.col, h.row);
                 } else {
                     std::int64_t crown = 0, land = 0;
                     sums->row(h.row, h.col, 1, &crown, &land);
@@ -580,10 +580,12 @@ public:
         e.terms.push_back({"canopy_land_area", land * grid.cell_area_m2(), "m2",
                            s_.canopy_denominator == "land" ? "land (water excluded)" : "total area"});
         e.terms.push_back({e.output, share, "%", "crown area / land area x 100"});
-        if (area_mode()) {
-            const auto idx = static_cast<std::size_t>(L.area_index->at(col, row));
-            e.terms.push_back({"green_canopy_area_pct", global->area_canopy_pct[idx], "%",
-                               fmt::format("canopy cover of area {} (rule 30, mode A)", idx)});
+        if (L.area_index != nullptr) {
+            const float a = L.area_index->at(col, row);
+            e.terms.push_back({"green_canopy_area_pct", area_canopy_at(L, *global, col, row), "%",
+                               std::isnan(a) ? std::string("the cell lies in no area")
+                                             : fmt::format("canopy cover of area {} ({})", static_cast<std::int64_t>(a),
+                                                           area_mode() ? "rule 30, mode A" : "context; rule 30 uses the buffer")});
         }
         const float d = global->park_distance_m[static_cast<std::size_t>(row * grid.cols + col)];
         e.terms.push_back({"green_dist_park_m", std::isinf(d) ? std::nan("") : static_cast<double>(d), "m",
@@ -613,6 +615,15 @@ public:
 
 private:
     [[nodiscard]] bool area_mode() const { return s_.canopy_unit == "area"; }
+
+    // The canopy cover of the area holding the cell; NaN without areas, outside every area or without land.
+    static double area_canopy_at(const Layers& L, const GlobalFields& g, std::int64_t col, std::int64_t row) {
+        if (L.area_index == nullptr) return std::nan("");
+        const float a = L.area_index->at(col, row);
+        if (std::isnan(a) || a < 0.0f) return std::nan("");
+        const auto idx = static_cast<std::size_t>(a);
+        return idx < g.area_canopy_pct.size() ? g.area_canopy_pct[idx] : std::nan("");
+    }
     [[nodiscard]] bool line_of_sight() const { return s_.trees_visibility == "line_of_sight"; }
     [[nodiscard]] bool network_mode() const { return s_.park_distance == "network"; }
 
@@ -651,6 +662,8 @@ private:
         if (area_mode()) {
             L.area_index = required(std::string(layer::area_index),
                                     "canopy_unit 'area' judges rule 30 per area: add an 'areas' input or set canopy_unit: buffer");
+        } else {
+            L.area_index = optional(std::string(layer::area_index));
         }
         for (const auto& name : inputs()) {
             if (stack.has_raster(name)) L.all.push_back(&stack.raster(name));
@@ -762,7 +775,7 @@ private:
         }
         g->park_mask = parks.qualifying;
 
-        if (area_mode()) {
+        if (L.area_index != nullptr) {
             std::vector<std::int64_t> crown_sum, land_sum;
             for (std::int64_t row = 0; row < grid.rows; ++row) {
                 for (std::int64_t col = 0; col < grid.cols; ++col) {
@@ -951,12 +964,8 @@ private:
         set(kCanopyCell, land > 0.0 ? 100.0 * crown / land : nan);
         const float dist = g.park_distance_m[static_cast<std::size_t>(row * grid.cols + col)];
         set(kDistPark, std::isinf(dist) ? nan : static_cast<double>(dist));
-        double area_pct = nan;
-        if (area_mode()) {
-            const auto idx = static_cast<std::size_t>(L.area_index->at(col, row));
-            area_pct = idx < g.area_canopy_pct.size() ? g.area_canopy_pct[idx] : nan;
-            set(kCanopyArea, area_pct);
-        }
+        const double area_pct = area_canopy_at(L, g, col, row);
+        set(kCanopyArea, area_pct);
         const bool home = is_home(L, col, row);
         double seen = nan;
         if (home || s_.trees_at == "all_cells") seen = static_cast<double>(score_at(stack, L, g, col, row, false));

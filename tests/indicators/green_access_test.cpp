@@ -869,6 +869,26 @@ TEST(GreenAccessCanopy, WaterLeavesTheDenominatorAndAreaModeSumsNumeratorsAndDen
     EXPECT_NEAR(scene.run(params({{"canopy_denominator", text("total")}}))[kCanopyArea].at(2, 2), 50.0, 1e-4);
 }
 
+// Buffer mode judges rule 30 in the buffer, but the areas still get their canopy cover as one ratio of
+// sums (green-method.md section 4: never a mean of cell ratios); without areas the layer is NaN.
+TEST(GreenAccessCanopy, BufferModeStillReportsTheAreaRatio) {
+    Scene scene(test::make_grid(40, 20, 10.0));
+    scene.fill("landcover.paved", 0, 0, 20, 20, 1.0f);
+    scene.fill("canopy.fraction", 0, 0, 10, 20, 1.0f);
+    scene.fill("landcover.water", 20, 0, 20, 20, 1.0f);
+    scene.fill("landcover.water", 15, 0, 5, 20, 0.5f);
+    scene.fill("areas.index", 20, 0, 20, 20, 1.0f);
+    scene.home(2, 2);
+    const auto out = scene.run(params({{"canopy_unit", text("buffer")}, {"canopy_radius_m", number(30)}}));
+    EXPECT_NEAR(out[kCanopyArea].at(2, 2), 100.0 * 200.0 / 350.0, 1e-4);  // as in area mode, by hand
+    EXPECT_NEAR(out[kCanopyArea].at(17, 19), 100.0 * 200.0 / 350.0, 1e-4);
+    EXPECT_NEAR(out[kCanopyShare].at(2, 2), 100.0, 1e-4) << "rule 30 looks at the buffer, all crown near (2, 2)";
+    scene.rasters.erase("areas.index");
+    const auto no_areas = scene.run(params({{"canopy_unit", text("buffer")}, {"canopy_radius_m", number(30)}}));
+    EXPECT_TRUE(std::isnan(no_areas[kCanopyArea].at(2, 2)));
+    EXPECT_NEAR(no_areas[kCanopyShare].at(2, 2), 100.0, 1e-4);
+}
+
 TEST(GreenAccessCanopy, HeightSourceCountsCellsAboveTheThreshold) {
     Scene scene(test::make_grid(30, 30, 10.0));
     scene.fill("landcover.paved", 0, 0, 30, 30, 1.0f);
