@@ -455,6 +455,16 @@ nlohmann::json model_card(const Indicator& indicator, const Parameters* in_effec
     }
     card["inputs"] = model->inputs();
     card["halo_m"] = model->halo_m();
+    // Named parameter sets: every value each preset puts in effect.
+    for (const auto& p : d.parameters) {
+        if (p.name != "preset" || p.kind != ParameterSpec::Kind::Choice) continue;
+        auto& presets = card["presets"] = nlohmann::json::object();
+        for (const auto& name : p.choices) {
+            const auto resolved =
+                indicator.resolve(validate_parameters(d.id, d.parameters, {{"preset", RawValue{name, "preset listing"}}}));
+            presets[name] = parameter_json(resolved);
+        }
+    }
     if (in_effect) card["parameters_in_effect"] = parameter_json(*in_effect);
     return card;
 }

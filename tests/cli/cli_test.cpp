@@ -3,6 +3,7 @@
 // the output path. Runs the real binary on batches that use the committed sample data.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -468,6 +469,19 @@ TEST_F(Cli, IndicatorsJsonListsModelCards) {
     EXPECT_EQ(cards[0]["parameters"][0]["name"], "radius_m");
     EXPECT_EQ(cards[0]["parameters"][0]["unit"], "m");
     EXPECT_EQ(cards[0]["outputs"][0]["unit"], "%");
+    // Indicators with named presets list every value each preset puts in effect (green-method.md 1.4).
+    const auto access = std::find_if(cards.begin(), cards.end(), [](const auto& c) { return c["id"] == "green.access"; });
+    ASSERT_NE(access, cards.end());
+    const auto& presets = (*access)["presets"];
+    ASSERT_TRUE(presets.contains("rivm-2025"));
+    EXPECT_EQ(presets["rivm-2025"]["park_min_area_m2"], 10000.0);
+    EXPECT_EQ(presets["cobra"]["trees_radius_m"], 25.0);
+    EXPECT_EQ(presets["cobra"]["canopy_radius_m"], 500.0);
+    EXPECT_EQ(presets["cobra"]["target_height_m"], 1.8) << "values the preset leaves at the default are listed too";
+    EXPECT_EQ(presets["zh-open-network"]["park_distance"], "network");
+    EXPECT_EQ(presets["zh-open-network"]["park_pass_distance_m"], 425.0);
+    EXPECT_EQ(presets["zh-open"]["park_max_perimeter_per_area"], 0.35);
+    EXPECT_FALSE(cards[0].contains("presets")) << "green.share has no presets";
 }
 
 TEST_F(Cli, FormulaPrintsOneJsonObject) {
