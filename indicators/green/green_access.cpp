@@ -1272,7 +1272,8 @@ std::vector<Formula> GreenAccess::formulas() const {
         {"red_dn", ParameterSpec::Kind::Number, "", "B4 digital number", {300.0}, {}, 0.0, 65535.0, {}},
         {"nir_dn", ParameterSpec::Kind::Number, "", "B8 digital number", {3000.0}, {}, 0.0, 65535.0, {}},
         {"boa_add_offset", ParameterSpec::Kind::Number, "",
-         "BOA_ADD_OFFSET of the band from the product metadata (-1000 from baseline 04.00, 0 before)", {0.0}, {},
+         "BOA_ADD_OFFSET of the band from the product metadata (-1000 from baseline 04.00, 0 before; the default "
+         "is green.ndvi's)", {-1000.0}, {},
          -10000.0, 10000.0, {}},
         {"quantification_value", ParameterSpec::Kind::Number, "", "QUANTIFICATION_VALUE (10000)", {10000.0}, {}, 1.0,
          1.0e6, {}},

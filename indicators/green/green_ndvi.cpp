@@ -22,7 +22,7 @@ const IndicatorDescriptor& ndvi_descriptor() {
     using K = ParameterSpec::Kind;
     static const IndicatorDescriptor descriptor{
         "green.ndvi",
-        "1.0.0",
+        "1.1.0",
         "NDVI from Sentinel-2 L2A red (B4) and near-infrared (B8) rasters, and its vegetation class",
         "NDVI = (B8 - B4) / (B8 + B4) on L2A surface reflectance, reflectance = (DN + BOA_ADD_OFFSET) / "
         "QUANTIFICATION_VALUE (green-method.md section 5: offset -1000 from processing baseline 04.00 of 25 January "
@@ -39,6 +39,13 @@ const IndicatorDescriptor& ndvi_descriptor() {
              "BOA_ADD_OFFSET of B4 and B8 from the product metadata (MTD_MSIL2A.xml): -1000 from processing "
              "baseline 04.00 (25 January 2022), 0 before 04.00 and for harmonised collections (section 5)",
              {-1000.0}, {}, -10000.0, 10000.0, {}},
+            {"boa_add_offset_b4", K::Number, "",
+             "BOA_ADD_OFFSET of B4 alone, where the metadata declares the bands' offsets apart (per band, section 5); "
+             "when not given: boa_add_offset",
+             {-1000.0}, {}, -10000.0, 10000.0, {}},
+            {"boa_add_offset_b8", K::Number, "",
+             "BOA_ADD_OFFSET of B8 alone (per band, section 5); when not given: boa_add_offset", {-1000.0}, {},
+             -10000.0, 10000.0, {}},
             {"quantification_value", K::Number, "",
              "BOA_QUANTIFICATION_VALUE from the product metadata (10000, section 5)", {10000.0}, {}, 1.0, 1.0e6, {}},
             {"class_scheme", K::Choice, "",
@@ -53,7 +60,8 @@ const IndicatorDescriptor& ndvi_descriptor() {
 class GreenNdviModel final : public IndicatorModel {
 public:
     explicit GreenNdviModel(const Parameters& p)
-        : offset_(p.number("boa_add_offset")),
+        : red_offset_(p.number("boa_add_offset_b4")),
+          nir_offset_(p.number("boa_add_offset_b8")),
           quantification_(p.number("quantification_value")),
           hashim_(p.choice("class_scheme") == "hashim-2019") {}
 
@@ -64,8 +72,8 @@ public:
     [[nodiscard]] std::vector<OutputSpec> outputs() const override {
         return {
             {"green_ndvi", "ndvi",
-             fmt::format("NDVI of Sentinel-2 L2A B4/B8, reflectance = (DN + {}) / {} (baseline only)", offset_,
-                         quantification_),
+             fmt::format("NDVI of Sentinel-2 L2A B4/B8, reflectance = (DN + {} for B4, {} for B8) / {} (baseline only)",
+                         red_offset_, nir_offset_, quantification_),
              hashim_ ? std::vector<double>{0.2, 0.5} : std::vector<double>{0.2, 0.4}, "green", -0.2, 0.9},
             {"green_ndvi_class", "class",
              hashim_ ? "NDVI class (Hashim et al. 2019): 0 water, 1 non-vegetation, 3 shrub or grass, 4 trees"
@@ -86,7 +94,7 @@ public:
         const Window& core = ctx.tile.core;
         for (std::int64_t row = core.row0; row < core.row_end(); ++row) {
             for (std::int64_t col = core.col0; col < core.col0 + core.cols; ++col) {
-                const double v = ndvi_from_dn(red.at(col, row), nir.at(col, row), offset_, quantification_);
+                const double v = ndvi_from_dn(red.at(col, row), nir.at(col, row), red_offset_, nir_offset_, quantification_);
                 out.rasters[0]->at(col, row) = static_cast<float>(v);
                 out.rasters[1]->at(col, row) = static_cast<float>(ndvi_class(v, hashim_));
             }
@@ -106,12 +114,12 @@ public:
         e.x = x;
         e.y = y;
         e.unit = "ndvi";
-        const double red = (red_dn + offset_) / quantification_, nir = (nir_dn + offset_) / quantification_;
+        const double red = (red_dn + red_offset_) / quantification_, nir = (nir_dn + nir_offset_) / quantification_;
         e.terms.push_back({"red_dn", red_dn, "", "B4 digital number (resampled to the cell)"});
         e.terms.push_back({"nir_dn", nir_dn, "", "B8 digital number (resampled to the cell)"});
-        e.terms.push_back({"red_reflectance", red, "", fmt::format("(DN + {}) / {}", offset_, quantification_)});
-        e.terms.push_back({"nir_reflectance", nir, "", fmt::format("(DN + {}) / {}", offset_, quantification_)});
-        const double v = ndvi_from_dn(red_dn, nir_dn, offset_, quantification_);
+        e.terms.push_back({"red_reflectance", red, "", fmt::format("(DN + {}) / {}", red_offset_, quantification_)});
+        e.terms.push_back({"nir_reflectance", nir, "", fmt::format("(DN + {}) / {}", nir_offset_, quantification_)});
+        const double v = ndvi_from_dn(red_dn, nir_dn, red_offset_, nir_offset_, quantification_);
         if (!std::isnan(v)) e.value = v;
         e.terms.push_back({"green_ndvi_class", ndvi_class(v, hashim_), "class", hashim_ ? "hashim-2019" : "ank"});
         if (red < 0.0 || nir < 0.0) e.notes.push_back("a reflectance below 0 is taken as 0");
@@ -128,7 +136,8 @@ private:
         return stack.raster(role);
     }
 
-    double offset_;
+    double red_offset_;
+    double nir_offset_;
     double quantification_;
     bool hashim_;
 };
@@ -136,9 +145,13 @@ private:
 }  // namespace
 
 double ndvi_from_dn(double red_dn, double nir_dn, double boa_add_offset, double quantification_value) {
+    return ndvi_from_dn(red_dn, nir_dn, boa_add_offset, boa_add_offset, quantification_value);
+}
+
+double ndvi_from_dn(double red_dn, double nir_dn, double red_offset, double nir_offset, double quantification_value) {
     if (std::isnan(red_dn) || std::isnan(nir_dn)) return std::nan("");
-    const double red = std::max(0.0, (red_dn + boa_add_offset) / quantification_value);
-    const double nir = std::max(0.0, (nir_dn + boa_add_offset) / quantification_value);
+    const double red = std::max(0.0, (red_dn + red_offset) / quantification_value);
+    const double nir = std::max(0.0, (nir_dn + nir_offset) / quantification_value);
     if (red + nir <= 0.0) return std::nan("");
     return (nir - red) / (nir + red);
 }
@@ -151,6 +164,16 @@ double ndvi_class(double ndvi, bool hashim) {
 }
 
 const IndicatorDescriptor& GreenNdvi::descriptor() const { return ndvi_descriptor(); }
+
+Parameters GreenNdvi::resolve(const Parameters& validated) const {
+    // A band's offset not given takes the common boa_add_offset, so the values in effect (the model
+    // card) are the ones used.
+    Parameters p = validated;
+    for (const char* band : {"boa_add_offset_b4", "boa_add_offset_b8"}) {
+        if (!p.was_given(band)) p.set_numbers(band, {p.number("boa_add_offset")});
+    }
+    return p;
+}
 
 std::unique_ptr<IndicatorModel> GreenNdvi::build(const Parameters& params) const {
     return std::make_unique<GreenNdviModel>(params);

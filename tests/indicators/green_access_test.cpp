@@ -987,8 +987,12 @@ TEST(GreenAccessPresets, PresetFormulaAndNdviFormula) {
                                                      {{"red_dn", number(1300)}, {"nir_dn", number(4000)}, {"boa_add_offset", number(-1000)}}));
     EXPECT_NEAR(*with.values.at("ndvi"), 0.27 / 0.33, 1e-12);
     EXPECT_EQ(with.texts.at("class"), "forest or productive crops");
-    const auto without = n.evaluate(validate_parameters(n.name, n.inputs, {{"red_dn", number(1300)}, {"nir_dn", number(4000)}}));
+    const auto without = n.evaluate(validate_parameters(
+        n.name, n.inputs, {{"red_dn", number(1300)}, {"nir_dn", number(4000)}, {"boa_add_offset", number(0)}}));
     EXPECT_NEAR(*without.values.at("ndvi"), 2700.0 / 5300.0, 1e-12);
+    // The formula's default offset is green.ndvi's (-1000).
+    const auto by_default = n.evaluate(validate_parameters(n.name, n.inputs, {{"red_dn", number(1300)}, {"nir_dn", number(4000)}}));
+    EXPECT_NEAR(*by_default.values.at("ndvi"), 0.27 / 0.33, 1e-12);
 }
 
 TEST(GreenAccessErrors, MissingInputsNameTheLayer) {

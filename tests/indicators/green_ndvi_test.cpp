@@ -40,6 +40,13 @@ TEST(GreenNdvi, OffsetAsInTheNotes) {
     EXPECT_TRUE(std::isnan(ndvi_from_dn(std::nan(""), 800, -1000, 10000)));
 }
 
+// The offset is declared per band: B4 at -1000 and B8 already corrected (0) must give the NDVI of the
+// reflectances 0.03 and 0.30 from DN 1300 and 3000.
+TEST(GreenNdvi, OffsetPerBand) {
+    EXPECT_NEAR(ndvi_from_dn(1300, 3000, -1000, 0, 10000), 0.27 / 0.33, 1e-12);
+    EXPECT_NEAR(ndvi_from_dn(1300, 4000, -1000, -1000, 10000), ndvi_from_dn(1300, 4000, -1000, 10000), 0.0);
+}
+
 TEST(GreenNdvi, ClassesAtTheThresholds) {
     // ANK (section 5): < 0 water, 0-0.1 none, 0.1-0.2 sparse, 0.2-0.4 grass/shrub, > 0.4 forest.
     EXPECT_EQ(ndvi_class(-0.05, false), 0.0);
@@ -129,6 +136,24 @@ TEST(GreenNdvi, FromGeoTiffOnTheSameGrid) {
     EXPECT_EQ(raw[1].at(0, 0), 4.0);
     EXPECT_NEAR(raw[0].at(1, 0), 1000.0 / 6000.0, 1e-6);
     EXPECT_EQ(raw[1].at(1, 0), 2.0) << "ignoring the offset moves grass to sparse vegetation";
+
+    // Per band: B8 already corrected by the distributor (0), B4 not (-1000). Dense: (4000 - 0) and
+    // (1300 - 1000): reflectances 0.40 and 0.03, NDVI 0.37 / 0.43.
+    const auto per_band = run(stack, {{"boa_add_offset_b8", RawValue{0.0, "test"}}});
+    EXPECT_NEAR(per_band[0].at(0, 0), 0.37 / 0.43, 1e-6);
+    // A band offset not given follows boa_add_offset; one given wins over it.
+    const auto both = run(stack, {{"boa_add_offset", RawValue{0.0, "test"}}, {"boa_add_offset_b4", RawValue{-1000.0, "test"}}});
+    EXPECT_NEAR(both[0].at(0, 0), 0.37 / 0.43, 1e-6);
+    const auto in_effect = ndvi().resolve(validate_parameters("green.ndvi", ndvi().descriptor().parameters,
+                                                              {{"boa_add_offset", RawValue{0.0, "test"}}}));
+    EXPECT_EQ(in_effect.number("boa_add_offset_b4"), 0.0);
+    EXPECT_EQ(in_effect.number("boa_add_offset_b8"), 0.0);
+    try {
+        (void)run(stack, {{"boa_add_offset_b4", RawValue{-20000.0, "test"}}});
+        FAIL() << "an offset out of range";
+    } catch (const ConfigError& e) {
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("boa_add_offset_b4"));
+    }
 }
 
 TEST(GreenNdvi, CoarserGridAveragesTheDigitalNumbers) {
