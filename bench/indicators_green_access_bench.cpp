@@ -30,7 +30,8 @@ using areatwin::Raster;
 using SplitMix64 = areatwin::bench::SplitMix64<double>;
 
 // A synthetic town on 2 m cells: rectangular green patches from 0.02 to 4 ha, buildings, canopy,
-// tree points and `homes` home cells (at a building's edge cell), one area per 500 m block.
+// tree points and `homes` home cells (random cells; one inside a building is scored on the ring of cells
+// outside its facade), one area per 500 m block.
 LayerStack town(std::int64_t side, std::int64_t homes, std::int64_t trees) {
     GridSpec grid;
     grid.origin_x = 80000.0;
