@@ -36,6 +36,9 @@ constexpr double kMaxCrownTopAboveGround_m = 35.0;
 constexpr double kFallbackObserverHeight_m = 1.7;
 // docs/inputs.md: a tree without a crown diameter gets a small street tree's crown (as io/derive.cpp).
 constexpr double kDefaultCrownDiameter_m = 5.0;
+// green-method.md section 1.3 (g3.min_crown_area_m2): the count of trees with a crown of at least 28 m2
+// (cobra, handbook) is reported alongside the default minimum of 0.
+constexpr double kReportedCrownArea_m2 = 28.0;
 
 using ParameterValue = std::variant<double, std::string, std::vector<std::string>>;
 struct PresetEntry {
@@ -433,7 +436,7 @@ public:
         const auto n = homes.size();
         const double nan = std::nan("");
         std::vector<double> seen(n, nan), canopy(n, nan), dist(n, nan), meets3(n, nan), meets30(n, nan), meets300(n, nan),
-            meets_all(n, nan), rules(n, nan);
+            meets_all(n, nan), rules(n, nan), seen_large(n, nan);
 
         // Homes in bands of rows; a band's canopy sums come from one summed-area table of the band and the
         // disc radius above and below it (the same integer sums as any tile: bitwise the raster's value).
@@ -464,7 +467,9 @@ public:
                 double d = global->park_distance_m[cell];
                 if (network_mode() && global->park_mask[cell] == 0) d = global->network.distance_from(h.p.x, h.p.y, s_.network_snap_max_m);
                 if (std::isinf(d)) d = nan;
-                const double count = static_cast<double>(score_at(stack, L, *global, h.col, h.row, false));
+                const Score score = score_at(stack, L, *global, h.col, h.row, false);
+                const double count = static_cast<double>(score.all);
+                seen_large[i] = static_cast<double>(score.large);
                 const bool r3 = count >= s_.trees_pass_count, r30 = share >= s_.canopy_pass_pct, r300 = d <= s_.park_pass_distance_m;
                 seen[i] = count;
                 canopy[i] = share;
@@ -508,6 +513,13 @@ public:
         }
         column("trees_visible", "trees", fmt::format("trees ({}) within {} m", s_.trees_visibility, s_.trees_radius_m),
                std::move(seen), {s_.trees_pass_count - 0.5});
+        if (s_.tree_min_crown_area_m2 < kReportedCrownArea_m2) {
+            column("trees_visible_28m2", "trees",
+                   fmt::format("of trees_visible, those with a known crown of at least {} m2 (reported alongside, "
+                               "section 1.3; not used by the rule)",
+                               kReportedCrownArea_m2),
+                   std::move(seen_large), {s_.trees_pass_count - 0.5});
+        }
         column("canopy_pct", "%", fmt::format("tree-crown cover of the home's {}", area_mode() ? "area" : "buffer"),
                std::move(canopy), {s_.canopy_pass_pct});
         column("dist_park_m", "m",
@@ -603,9 +615,11 @@ public:
         if (home || s_.trees_at == "all_cells") {
             // Plain reference: every tree, no spatial index.
             const auto seen = score_at(stack, L, *global, col, row, true);
-            e.terms.push_back({"green_trees_visible", static_cast<double>(seen), "trees",
+            e.terms.push_back({"green_trees_visible", static_cast<double>(seen.all), "trees",
                                fmt::format("{} trees counted of {} read; {}", global->trees_counted, global->trees_read,
                                            home ? "home" : "not a home")});
+            e.terms.push_back({"green_trees_visible_28m2", static_cast<double>(seen.large), "trees",
+                               "of these, trees with a known crown of at least 28 m2 (section 1.3)"});
         }
         if (!home) e.notes.push_back("not a home: the rule flags are nodata here");
         return e;
@@ -889,18 +903,31 @@ private:
         }
     }
 
-    std::int64_t count_at(const LayerStack& stack, const Layers& L, const GlobalFields& g, std::int64_t col,
-                          std::int64_t row, bool reference) const {
-        std::int64_t n = 0;
-        trees_from(stack, L, g, col, row, reference, [&](std::size_t) { ++n; });
+    // Trees counted for rule 3, and among them those with a known crown of at least 28 m2 (the notes'
+    // section 1.3: report the 28 m2 count alongside the default minimum of 0).
+    struct Score {
+        std::int64_t all = 0;
+        std::int64_t large = 0;
+    };
+    static bool large_crown(const TreeObserver& t) {
+        return t.crown_known && std::numbers::pi * t.crown_radius_m * t.crown_radius_m >= kReportedCrownArea_m2;
+    }
+
+    Score count_at(const LayerStack& stack, const Layers& L, const GlobalFields& g, std::int64_t col, std::int64_t row,
+                   bool reference) const {
+        Score n;
+        trees_from(stack, L, g, col, row, reference, [&](std::size_t t) {
+            ++n.all;
+            if (large_crown(g.trees.trees()[t])) ++n.large;
+        });
         return n;
     }
 
     // The score of a cell: at the cell itself, or for a home inside a building the maximum over the
     // ring of cells outside its facade (line of sight, section 1.5 step 4) or the trees near any ring
     // cell (buffer count: the crowns near the building, as cobra).
-    std::int64_t score_at(const LayerStack& stack, const Layers& L, const GlobalFields& g, std::int64_t col,
-                          std::int64_t row, bool reference) const {
+    Score score_at(const LayerStack& stack, const Layers& L, const GlobalFields& g, std::int64_t col,
+                   std::int64_t row, bool reference) const {
         if (s_.home_score == "address_cell" || !is_building(L, col, row) || !is_home(L, col, row)) {
             return count_at(stack, L, g, col, row, reference);
         }
@@ -944,14 +971,22 @@ private:
         }
         if (ring_cells.empty()) return count_at(stack, L, g, col, row, reference);
         if (line_of_sight()) {
-            std::int64_t best = 0;
-            for (const auto& [c, r] : ring_cells) best = std::max(best, count_at(stack, L, g, c, r, reference));
+            Score best;
+            for (const auto& [c, r] : ring_cells) {
+                const Score here = count_at(stack, L, g, c, r, reference);
+                best.all = std::max(best.all, here.all);
+                best.large = std::max(best.large, here.large);
+            }
             return best;
         }
         std::vector<std::size_t> ids;
         for (const auto& [c, r] : ring_cells) trees_from(stack, L, g, c, r, reference, [&](std::size_t t) { ids.push_back(t); });
         std::sort(ids.begin(), ids.end());
-        return static_cast<std::int64_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        Score n;
+        n.all = static_cast<std::int64_t>(ids.size());
+        for (const auto t : ids) n.large += large_crown(g.trees.trees()[t]) ? 1 : 0;
+        return n;
     }
 
     void write_cell(const LayerStack& stack, const Layers& L, const GlobalFields& g, std::int64_t col, std::int64_t row,
@@ -968,7 +1003,7 @@ private:
         set(kCanopyArea, area_pct);
         const bool home = is_home(L, col, row);
         double seen = nan;
-        if (home || s_.trees_at == "all_cells") seen = static_cast<double>(score_at(stack, L, g, col, row, false));
+        if (home || s_.trees_at == "all_cells") seen = static_cast<double>(score_at(stack, L, g, col, row, false).all);
         set(kTreesVisible, seen);
         if (!home) {
             for (Out k : {kDistParkHome, kRule3, kRule30, kRule300, kRuleAll, kRulesMet}) set(k, nan);

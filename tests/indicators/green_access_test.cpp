@@ -705,6 +705,31 @@ const PointColumn& column_of(const PointLayer& layer, const std::string& name) {
     throw std::runtime_error("no column " + name);
 }
 
+// green-method.md section 1.3: with the default minimum crown of 0 the dwelling layer also reports the
+// trees with a known crown of at least 28 m2. Trees 20 m (crown 50.3 m2), 25 m (12.6 m2) and 10 m (no
+// crown diameter: counted with minimum 0, never as 28 m2) from the address, in the open.
+TEST(GreenAccessTrees, DwellingsReportTheTwentyEightSquareMetreCount) {
+    Scene scene(test::make_grid(80, 20, 1.0));
+    const auto& g = scene.grid;
+    scene.fill("landcover.paved", 0, 0, 80, 20, 1.0f);
+    const double x = g.cell_center_x(40), y = g.cell_center_y(10);
+    scene.address(x, y, 1.0, 2.0);
+    scene.tree(x - 20.0, y, 10.0, 8.0);
+    scene.tree(x + 25.0, y, 10.0, 4.0);
+    scene.tree(x + 10.0, y, 10.0, 0.0);
+    scene.trees.back().attributes.erase("crown_diameter_m");
+    const auto layers = scene.points(params({{"canopy_unit", text("buffer")}}));
+    ASSERT_EQ(layers.size(), 1u);
+    EXPECT_EQ(column_of(layers[0], "trees_visible").values.at(0), 3.0);
+    const auto& large = column_of(layers[0], "trees_visible_28m2");
+    EXPECT_EQ(large.values.at(0), 1.0);
+    EXPECT_EQ(large.thresholds, std::vector<double>{2.5});
+    // With the minimum at 28 m2 the rule's own count is that number, and the extra column is not written.
+    const auto at_28 = scene.points(params({{"canopy_unit", text("buffer")}, {"tree_min_crown_area_m2", number(28.0)}}));
+    EXPECT_EQ(column_of(at_28[0], "trees_visible").values.at(0), 1.0);
+    EXPECT_THROW((void)column_of(at_28[0], "trees_visible_28m2"), std::runtime_error);
+}
+
 // Every address's values equal the rasters at its cell (same integer disc sums, same tree counts, the
 // same flags) on a random town, for buffer and area canopy and both sight modes; 1 and 2 threads agree.
 TEST(GreenAccessDwellings, PointValuesEqualTheRastersAtTheirCells) {
