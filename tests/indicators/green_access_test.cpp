@@ -147,12 +147,18 @@ TEST(GreenAccessDistance, ExactAgainstBruteForceOnRandomScenes) {
 
 // Wider than one column block (512) and taller than one row block (32): the blocks run in parallel
 // and must meet exactly, for any thread count.
-TEST(GreenAccessDistance, ParallelBlocksEqualBruteForce) {
-    std::mt19937 rng(17);
-    const std::int64_t cols = 1100, rows = 70;
-    std::bernoulli_distribution site(0.0008);
+// A mask of cols x rows with each cell a site with the given probability (seeded).
+std::vector<std::uint8_t> random_sites(std::int64_t cols, std::int64_t rows, double density, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::bernoulli_distribution site(density);
     std::vector<std::uint8_t> mask(static_cast<std::size_t>(cols * rows));
     for (auto& m : mask) m = site(rng) ? 1 : 0;
+    return mask;
+}
+
+TEST(GreenAccessDistance, ParallelBlocksEqualBruteForce) {
+    const std::int64_t cols = 1100, rows = 70;
+    auto mask = random_sites(cols, rows, 0.0008, 17);
     mask[static_cast<std::size_t>(40 * cols + 515)] = 1;  // a site next to the block edge
     const auto brute = squared_distance_transform_reference(mask, cols, rows);
     for (const int threads : {1, 2, 3}) {
@@ -164,11 +170,8 @@ TEST(GreenAccessDistance, ParallelBlocksEqualBruteForce) {
 // The metres variant writes float(sqrt(d2) x cell) of the same transform into the caller's buffer, which
 // also holds the column pass: the same values as converting the brute-force reference, for any thread count.
 TEST(GreenAccessDistance, MetresEqualTheConvertedBruteForce) {
-    std::mt19937 rng(23);
     const std::int64_t cols = 600, rows = 90;
-    std::bernoulli_distribution site(0.002);
-    std::vector<std::uint8_t> mask(static_cast<std::size_t>(cols * rows));
-    for (auto& m : mask) m = site(rng) ? 1 : 0;
+    auto mask = random_sites(cols, rows, 0.002, 23);
     mask.back() = 1;
     const double cell = 2.5;
     const auto brute = squared_distance_transform_reference(mask, cols, rows);
