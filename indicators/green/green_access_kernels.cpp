@@ -10,6 +10,7 @@
 #include <map>
 #include <queue>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 namespace areatwin::indicators::green {
@@ -19,12 +20,13 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // One row of the separable transform: f[q] is the squared column distance of cell q (-1: no site in
-// its column), d[q] receives the squared distance to the nearest site, -1 where the row has none.
+// its column), d[q] receives the squared distance to the nearest site (an exact integer in double:
+// below 2^42), -1 where the row has none.
 // The lower envelope of the parabolas f[p] + (q - p)^2 (Felzenszwalb & Huttenlocher 2012) with the
 // breakpoints kept as fractions num / den (den > 0) and compared by cross-multiplication: integer
 // arithmetic only, exact and without a division in the loop. Magnitudes stay below 2^63 for grids
 // of up to 2^20 cells a side (num < 2^42, den < 2^21).
-void envelope_row(const std::int64_t* f, std::int64_t n, std::int64_t* d, std::int64_t* v, std::int64_t* num,
+void envelope_row(const std::int64_t* f, std::int64_t n, double* d, std::int64_t* v, std::int64_t* num,
                   std::int64_t* den) {
     std::int64_t k = -1;  // v[0..k] are the sites of the envelope; breakpoint k lies between v[k-1] and v[k]
     for (std::int64_t q = 0; q < n; ++q) {
@@ -49,7 +51,7 @@ void envelope_row(const std::int64_t* f, std::int64_t n, std::int64_t* d, std::i
         den[k] = s_den;
     }
     if (k < 0) {
-        std::fill(d, d + n, std::int64_t{-1});
+        std::fill(d, d + n, -1.0);
         return;
     }
     std::int64_t j = 0;
@@ -57,12 +59,43 @@ void envelope_row(const std::int64_t* f, std::int64_t n, std::int64_t* d, std::i
         // Move on while breakpoint j + 1 lies before q.
         while (j < k && num[j + 1] < q * den[j + 1]) ++j;
         const std::int64_t p = v[j];
-        d[q] = (q - p) * (q - p) + f[p];
+        d[q] = static_cast<double>((q - p) * (q - p) + f[p]);
     }
 }
 
-// The transform of the mask into out (row-major, cols x rows), each value emit(squared distance,
-// -1 for none). The column pass stores the column distance in out itself as T (exact integers up to
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define AREATWIN_EDT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AREATWIN_EDT_CLONES
+#endif
+
+// Distances in metres of one row from its squared distances in cells (-1: none, +inf): a branch-free
+// loop the compiler vectorises (the file is built without errno and FP traps, which change no value; an AVX2 clone
+// where the CPU has it; the same bits either way, as square root and products are correctly rounded).
+AREATWIN_EDT_CLONES void metres_row(const double* __restrict d2, std::int64_t n, double cell_size_m,
+                                    float* __restrict out) {
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double x = d2[i];
+        const double m = std::sqrt(x > 0.0 ? x : 0.0) * cell_size_m;
+        out[i] = x < 0.0 ? inf : static_cast<float>(m);
+    }
+}
+
+// The squared column distances of one row of the column pass (as float; +inf or rows and more: no site
+// in the column, -1), vectorised as metres_row (rows < 2^20, so the distances fit in int32).
+AREATWIN_EDT_CLONES void squares_row(const float* __restrict row, std::int64_t n, std::int32_t rows,
+                                     std::int64_t* __restrict f) {
+    const float cap = static_cast<float>(rows);
+    for (std::int64_t i = 0; i < n; ++i) {
+        const float x = row[i] < cap ? row[i] : cap;
+        const auto g = static_cast<std::int32_t>(x);
+        f[i] = g >= rows ? std::int64_t{-1} : static_cast<std::int64_t>(g) * g;
+    }
+}
+
+// The transform of the mask into out (row-major, cols x rows); emit(d2, n, row) writes a row from its
+// squared distances (-1 for none). The column pass stores the column distance in out itself as T (exact integers up to
 // 2^24 in float), the row pass reads a row back into integer buffers and overwrites it.
 template <class T, class Emit>
 void distance_transform_into(const std::vector<std::uint8_t>& mask, std::int64_t cols, std::int64_t rows,
@@ -94,21 +127,26 @@ void distance_transform_into(const std::vector<std::uint8_t>& mask, std::int64_t
     constexpr std::int64_t kBlockRows = 32;
     const auto row_blocks = static_cast<std::size_t>((rows + kBlockRows - 1) / kBlockRows);
     parallel_for_each(row_blocks, threads, [&](std::size_t b) {
-        std::vector<std::int64_t> buffers(5 * w + 2);
+        std::vector<std::int64_t> buffers(4 * w + 2);
+        std::vector<double> d2(w);
         std::int64_t* f = buffers.data();
-        std::int64_t* d = f + w;
-        std::int64_t* v = d + w;
+        double* d = d2.data();
+        std::int64_t* v = f + w;
         std::int64_t* num = v + w;
         std::int64_t* den = num + w + 1;
         const auto r0 = static_cast<std::int64_t>(b) * kBlockRows, r1 = std::min(rows, r0 + kBlockRows);
         for (std::int64_t r = r0; r < r1; ++r) {
             T* row = out + r * cols;
-            for (std::size_t c = 0; c < w; ++c) {
-                const auto g = static_cast<std::int64_t>(std::min(row[c], static_cast<T>(rows)));
-                f[c] = g >= rows ? -1 : g * g;
+            if constexpr (std::is_same_v<T, float>) {
+                squares_row(row, cols, static_cast<std::int32_t>(rows), f);
+            } else {
+                for (std::size_t c = 0; c < w; ++c) {
+                    const auto g = static_cast<std::int64_t>(std::min(row[c], static_cast<T>(rows)));
+                    f[c] = g >= rows ? -1 : g * g;
+                }
             }
             envelope_row(f, cols, d, v, num, den);
-            for (std::size_t c = 0; c < w; ++c) row[c] = emit(d[c]);
+            emit(d, cols, row);
         }
     });
 }
@@ -118,16 +156,16 @@ void distance_transform_into(const std::vector<std::uint8_t>& mask, std::int64_t
 std::vector<double> squared_distance_transform(const std::vector<std::uint8_t>& mask, std::int64_t cols,
                                                std::int64_t rows, int threads) {
     std::vector<double> d(static_cast<std::size_t>(std::max<std::int64_t>(0, cols * rows)));
-    distance_transform_into(mask, cols, rows, threads, d.data(),
-                            [](std::int64_t d2) { return d2 < 0 ? kInf : static_cast<double>(d2); });
+    distance_transform_into(mask, cols, rows, threads, d.data(), [](const double* d2, std::int64_t n, double* row) {
+        for (std::int64_t i = 0; i < n; ++i) row[i] = d2[i] < 0.0 ? kInf : d2[i];
+    });
     return d;
 }
 
 void distance_transform_m(const std::vector<std::uint8_t>& mask, std::int64_t cols, std::int64_t rows,
                           double cell_size_m, int threads, float* out) {
-    distance_transform_into(mask, cols, rows, threads, out, [cell_size_m](std::int64_t d2) {
-        return d2 < 0 ? std::numeric_limits<float>::infinity()
-                      : static_cast<float>(std::sqrt(static_cast<double>(d2)) * cell_size_m);
+    distance_transform_into(mask, cols, rows, threads, out, [cell_size_m](const double* d2, std::int64_t n, float* row) {
+        metres_row(d2, n, cell_size_m, row);
     });
 }
 
