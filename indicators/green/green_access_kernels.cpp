@@ -26,18 +26,18 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // breakpoints kept as fractions num / den (den > 0) and compared by cross-multiplication: integer
 // arithmetic only, exact and without a division in the loop. Magnitudes stay below 2^63 for grids
 // of up to 2^20 cells a side (num < 2^42, den < 2^21).
-void envelope_row(const std::int64_t* f, std::int64_t n, double* d, std::int64_t* v, std::int64_t* num,
-                  std::int64_t* den) {
-    std::int64_t k = -1;  // v[0..k] are the sites of the envelope; breakpoint k lies between v[k-1] and v[k]
+void envelope_row(const std::int64_t* f, std::int64_t n, double* d, std::int64_t* v, std::int64_t* h,
+                  std::int64_t* num, std::int64_t* den) {
+    // v[0..k] are the sites of the envelope, h[k] = f[v[k]] + v[k]^2; breakpoint k lies between v[k-1] and v[k]
+    std::int64_t k = -1;
     for (std::int64_t q = 0; q < n; ++q) {
         const std::int64_t fq = f[q];
         if (fq < 0) continue;
         const std::int64_t hq = fq + q * q;
         std::int64_t s_num = 0, s_den = 1;
         while (k >= 0) {
-            const std::int64_t p = v[k];
-            s_num = hq - (f[p] + p * p);
-            s_den = 2 * (q - p);
+            s_num = hq - h[k];
+            s_den = 2 * (q - v[k]);
             // Drop site p while the new parabola overtakes it at or before p's own breakpoint.
             if (k > 0 && s_num * den[k] <= num[k] * s_den) {
                 --k;
@@ -47,6 +47,7 @@ void envelope_row(const std::int64_t* f, std::int64_t n, double* d, std::int64_t
         }
         ++k;
         v[k] = q;
+        h[k] = hq;
         num[k] = s_num;
         den[k] = s_den;
     }
@@ -58,8 +59,8 @@ void envelope_row(const std::int64_t* f, std::int64_t n, double* d, std::int64_t
     for (std::int64_t q = 0; q < n; ++q) {
         // Move on while breakpoint j + 1 lies before q.
         while (j < k && num[j + 1] < q * den[j + 1]) ++j;
-        const std::int64_t p = v[j];
-        d[q] = static_cast<double>((q - p) * (q - p) + f[p]);
+        // (q - p)^2 + f[p] = q^2 - 2 q p + h[j]
+        d[q] = static_cast<double>(q * q - 2 * q * v[j] + h[j]);
     }
 }
 
@@ -127,12 +128,13 @@ void distance_transform_into(const std::vector<std::uint8_t>& mask, std::int64_t
     constexpr std::int64_t kBlockRows = 32;
     const auto row_blocks = static_cast<std::size_t>((rows + kBlockRows - 1) / kBlockRows);
     parallel_for_each(row_blocks, threads, [&](std::size_t b) {
-        std::vector<std::int64_t> buffers(4 * w + 2);
+        std::vector<std::int64_t> buffers(5 * w + 2);
         std::vector<double> d2(w);
         std::int64_t* f = buffers.data();
         double* d = d2.data();
         std::int64_t* v = f + w;
-        std::int64_t* num = v + w;
+        std::int64_t* h = v + w;
+        std::int64_t* num = h + w;
         std::int64_t* den = num + w + 1;
         const auto r0 = static_cast<std::int64_t>(b) * kBlockRows, r1 = std::min(rows, r0 + kBlockRows);
         for (std::int64_t r = r0; r < r1; ++r) {
@@ -145,7 +147,7 @@ void distance_transform_into(const std::vector<std::uint8_t>& mask, std::int64_t
                     f[c] = g >= rows ? -1 : g * g;
                 }
             }
-            envelope_row(f, cols, d, v, num, den);
+            envelope_row(f, cols, d, v, h, num, den);
             emit(d, cols, row);
         }
     });
