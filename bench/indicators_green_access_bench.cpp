@@ -241,7 +241,10 @@ void BM_GreenFileDistance(benchmark::State& state) {
         std::vector<std::uint8_t> mask(v.size());
         constexpr std::size_t kChunk = 1 << 20;
         areatwin::parallel_for_each((v.size() + kChunk - 1) / kChunk, threads, [&](std::size_t b) {
-            for (std::size_t i = b * kChunk; i < std::min(v.size(), (b + 1) * kChunk); ++i) mask[i] = v[i] >= 0.5f ? 1 : 0;
+            const float* __restrict src = v.data();
+            std::uint8_t* __restrict dst = mask.data();
+            const std::size_t end = std::min(v.size(), (b + 1) * kChunk);
+            for (std::size_t i = b * kChunk; i < end; ++i) dst[i] = src[i] >= 0.5f ? 1 : 0;
         });
         areatwin::indicators::green::distance_transform_m(mask, f->grid.cols, f->grid.rows, f->grid.cell_size_m, threads,
                                                           result.get());

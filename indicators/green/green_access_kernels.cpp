@@ -55,10 +55,13 @@ void envelope_row(const std::int64_t* f, std::int64_t n, double* d, std::int64_t
         std::fill(d, d + n, -1.0);
         return;
     }
+    // A last breakpoint at +infinity ends the search below without a bound check (num and den hold n + 1).
+    num[k + 1] = std::numeric_limits<std::int64_t>::max();
+    den[k + 1] = 1;
     std::int64_t j = 0;
     for (std::int64_t q = 0; q < n; ++q) {
         // Move on while breakpoint j + 1 lies before q.
-        while (j < k && num[j + 1] < q * den[j + 1]) ++j;
+        while (num[j + 1] < q * den[j + 1]) ++j;
         // (q - p)^2 + f[p] = q^2 - 2 q p + h[j]
         d[q] = static_cast<double>(q * q - 2 * q * v[j] + h[j]);
     }
@@ -95,6 +98,19 @@ AREATWIN_EDT_CLONES void squares_row(const float* __restrict row, std::int64_t n
     }
 }
 
+// The column sweeps over one row of a block of columns: downward, out = 0 at a site, else the row above
+// + 1; upward, out = min(out, the row below + 1). Separate functions with restrict pointers, so that the
+// byte mask (which may alias anything) does not keep the loops from vectorising.
+template <class T>
+AREATWIN_EDT_CLONES void sweep_down(const std::uint8_t* __restrict mask, const T* __restrict above, std::size_t n,
+                                    T* __restrict out) {
+    for (std::size_t c = 0; c < n; ++c) out[c] = mask[c] != 0 ? T{0} : above[c] + T{1};
+}
+template <class T>
+AREATWIN_EDT_CLONES void sweep_up(const T* __restrict below, std::size_t n, T* __restrict out) {
+    for (std::size_t c = 0; c < n; ++c) out[c] = std::min(out[c], below[c] + T{1});
+}
+
 // The transform of the mask into out (row-major, cols x rows); emit(d2, n, row) writes a row from its
 // squared distances (-1 for none). The column pass stores the column distance in out itself as T (exact integers up to
 // 2^24 in float), the row pass reads a row back into integer buffers and overwrites it.
@@ -116,12 +132,10 @@ void distance_transform_into(const std::vector<std::uint8_t>& mask, std::int64_t
     parallel_for_each(col_blocks, threads, [&](std::size_t b) {
         const auto c0 = b * kBlockCols, c1 = std::min(w, c0 + kBlockCols);
         for (auto c = c0; c < c1; ++c) out[c] = mask[c] != 0 ? T{0} : none;
-        for (std::size_t i = w; i < n; i += w) {
-            for (auto c = c0; c < c1; ++c) out[i + c] = mask[i + c] != 0 ? T{0} : out[i + c - w] + T{1};
-        }
+        for (std::size_t i = w; i < n; i += w) sweep_down(mask.data() + i + c0, out + i + c0 - w, c1 - c0, out + i + c0);
         for (auto r = static_cast<std::size_t>(rows) - 1; r-- > 0;) {
             const auto i = r * w;
-            for (auto c = c0; c < c1; ++c) out[i + c] = std::min(out[i + c], out[i + c + w] + T{1});
+            sweep_up(out + i + c0 + w, c1 - c0, out + i + c0);
         }
     });
     // Row pass: rows in parallel blocks, each block with its own work buffers.
