@@ -154,7 +154,7 @@ TEST(GreenShare, DiscFormulaReportsDiscretisation) {
 TEST(GreenShare, DiscSumKernelEqualsDirectIntegerSummation) {
     std::mt19937_64 rng(5);
     for (const auto& [rows, cols, radius] : std::vector<std::tuple<std::int64_t, std::int64_t, double>>{
-             {23, 41, 4.0}, {40, 17, 7.5}, {9, 60, 12.0}, {35, 35, 1.0}}) {
+             {23, 41, 4.0}, {40, 17, 7.5}, {9, 60, 12.0}, {35, 35, 1.0}, {12, 130, 25.0}}) {
         std::vector<std::int64_t> v(static_cast<std::size_t>(rows * cols));
         for (auto& x : v) x = static_cast<std::int64_t>(rng() % 1048577);
         const auto stride = cols + 1;
