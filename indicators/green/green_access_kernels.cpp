@@ -74,8 +74,9 @@ void envelope_row(const std::int64_t* f, std::int64_t n, double* d, std::int64_t
 #endif
 
 // Distances in metres of one row from its squared distances in cells (-1: none, +inf): a branch-free
-// loop the compiler vectorises (the file is built without errno and FP traps, which change no value; an AVX2 clone
-// where the CPU has it; the same bits either way, as square root and products are correctly rounded).
+// loop the compiler vectorises (the file is built without errno and FP traps, which change no value;
+// an AVX2 clone where the CPU has it; the same bits either way, as square root and products are
+// correctly rounded).
 AREATWIN_EDT_CLONES void metres_row(const double* __restrict d2, std::int64_t n, double cell_size_m,
                                     float* __restrict out) {
     constexpr float inf = std::numeric_limits<float>::infinity();
@@ -112,8 +113,9 @@ AREATWIN_EDT_CLONES void sweep_up(const T* __restrict below, std::size_t n, T* _
 }
 
 // The transform of the mask into out (row-major, cols x rows); emit(d2, n, row) writes a row from its
-// squared distances (-1 for none). The column pass stores the column distance in out itself as T (exact integers up to
-// 2^24 in float), the row pass reads a row back into integer buffers and overwrites it.
+// squared distances (-1 for none). The column pass stores the column distance in out itself as T
+// (exact integers up to 2^24 in float), the row pass reads a row back into integer buffers and
+// overwrites it.
 template <class T, class Emit>
 void distance_transform_into(const std::vector<std::uint8_t>& mask, std::int64_t cols, std::int64_t rows,
                              int threads, T* out, Emit emit) {
