@@ -2,6 +2,7 @@
 #include "areatwin/engine/executor.hpp"
 
 #include <atomic>
+#include <optional>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -26,9 +27,14 @@ std::vector<Raster> run_indicator(const IndicatorModel& model, const LayerStack&
                                   const ExecutorOptions& options) {
     const auto& grid = inputs.grid();
     const auto outputs = model.outputs();
+    // The output rasters are allocated and filled on the workers, one per task: on large grids the
+    // first touch of their pages (the kernel zeroing them, then the nodata fill) is a large part of a
+    // cheap indicator's time.
+    std::vector<std::optional<Raster>> made(outputs.size());
+    parallel_for_each(outputs.size(), options.threads, [&](std::size_t i) { made[i].emplace(grid.cols, grid.rows); });
     std::vector<Raster> rasters;
     rasters.reserve(outputs.size());
-    for (std::size_t i = 0; i < outputs.size(); ++i) rasters.emplace_back(grid.cols, grid.rows);
+    for (auto& r : made) rasters.push_back(std::move(*r));
 
     const auto tiles = make_tiles(grid, options.tile_size, halo_cells_for(grid, model.halo_m()));
     std::atomic<std::size_t> done{0};

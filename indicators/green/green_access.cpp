@@ -1024,16 +1024,24 @@ private:
     // Summed-area tables of crown and land (units of 2^-20 of a cell) over a window of the grid, and the
     // disc sums of canopy share from them. Integer sums: a cell's sums are the same from any window
     // that holds its disc (every tile of compute(), every band of compute_points()).
+    // The tables live in buffers each thread keeps from tile to tile (a pool: a table is taken in the
+    // constructor and given back in the destructor), so a tile faults in no new pages; every entry read
+    // is written first (the zero first row and column explicitly).
     class CanopySums {
     public:
         CanopySums(const GreenAccessModel& model, const Layers& L, const Window& w, Disc disc)
             : w_(w), disc_(std::move(disc)) {
             const auto stride = w.cols + 1;
-            crown_.assign(static_cast<std::size_t>(stride * (w.rows + 1)), 0);
-            land_.assign(crown_.size(), 0);
+            const auto size = static_cast<std::size_t>(stride * (w.rows + 1));
+            crown_ = take_table(size);
+            land_ = take_table(size);
+            std::fill(crown_.begin(), crown_.begin() + stride, 0);
+            std::fill(land_.begin(), land_.begin() + stride, 0);
             for (std::int64_t r = 0; r < w.rows; ++r) {
                 std::int64_t crown_row = 0, land_row = 0;
                 const auto above = static_cast<std::size_t>(r * stride), here = static_cast<std::size_t>((r + 1) * stride);
+                crown_[here] = 0;
+                land_[here] = 0;
                 for (std::int64_t c = 0; c < w.cols; ++c) {
                     const auto [crown, land] = model.crown_and_land(L, w.col0 + c, w.row0 + r);
                     if (!std::isnan(crown) && !std::isnan(land)) {
@@ -1066,8 +1074,32 @@ private:
         static double share(std::int64_t crown, std::int64_t land) {
             return land == 0 ? std::nan("") : 100.0 * static_cast<double>(crown) / static_cast<double>(land);
         }
+        ~CanopySums() {
+            give_back(std::move(crown_));
+            give_back(std::move(land_));
+        }
+        CanopySums(const CanopySums&) = delete;
+        CanopySums& operator=(const CanopySums&) = delete;
 
     private:
+        static std::vector<std::vector<std::int64_t>>& pool() {
+            thread_local std::vector<std::vector<std::int64_t>> tables;
+            return tables;
+        }
+        static std::vector<std::int64_t> take_table(std::size_t size) {
+            auto& tables = pool();
+            std::vector<std::int64_t> t;
+            if (!tables.empty()) {
+                t = std::move(tables.back());
+                tables.pop_back();
+            }
+            if (t.size() < size) t.resize(size);
+            return t;
+        }
+        static void give_back(std::vector<std::int64_t> t) {
+            if (!t.empty()) pool().push_back(std::move(t));
+        }
+
         Window w_;
         Disc disc_;
         std::vector<std::int64_t> crown_, land_;
