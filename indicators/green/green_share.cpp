@@ -96,7 +96,6 @@ public:
         if (green_sat.size() < table) green_sat.resize(table), count_sat.resize(table);
         if (fraction.size() < static_cast<std::size_t>(w.cols)) fraction.resize(static_cast<std::size_t>(w.cols));
         std::fill(green_sat.begin(), green_sat.begin() + stride, 0);
-        std::fill(count_sat.begin(), count_sat.begin() + stride, 0);
         // The count table is only needed once a cell without data turns up (with none, every disc
         // cell inside the window counts): until then it is not written, and at the first such row its
         // rows so far are filled in as full counts.

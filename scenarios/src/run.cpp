@@ -270,13 +270,11 @@ io::VectorLayerOut point_layer_out(const PointLayer& layer, const std::string& t
     return out;
 }
 
-// The weighted lower quantile: the smallest value v with the weight of values <= v at least q of the
-// total weight (ties in value keep their input order, so the result does not depend on it). Empty or
-// weightless: no value. The pairs are (value, weight) and are sorted in place.
-std::optional<double> weighted_quantile(std::vector<std::pair<double, double>>& points, double q) {
-    std::stable_sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    double total = 0.0;
-    for (const auto& p : points) total += p.second;
+// The weighted lower quantile of (value, weight) pairs sorted by value (stably, so ties keep their
+// input order): the smallest value v with the weight of values <= v at least q of the total weight.
+// Weightless: no value.
+std::optional<double> weighted_quantile(const std::vector<std::pair<double, double>>& points, double total,
+                                        double q) {
     if (!(total > 0.0)) return std::nullopt;
     double cumulative = 0.0;
     for (const auto& p : points) {
@@ -386,6 +384,12 @@ void add_point_area_columns(io::VectorLayerOut& areas_layer, const PointLayer& l
             areas_layer.columns.push_back(std::move(share));
         }
         if (c.area_percentiles) {
+            std::vector<double> ranked_weight(area_count, 0.0);
+            for (std::size_t a = 0; a < area_count; ++a) {
+                std::stable_sort(ranked[a].begin(), ranked[a].end(),
+                                 [](const auto& x, const auto& y) { return x.first < y.first; });
+                for (const auto& p : ranked[a]) ranked_weight[a] += p.second;
+            }
             for (const int pct : {10, 50, 90}) {
                 io::VectorColumn col{prefix + fmt::format("_pop_p{}", pct),
                                      fmt::format("{} {}: {} % of the {} are at points with this value or less{}{}",
@@ -394,7 +398,7 @@ void add_point_area_columns(io::VectorLayerOut& areas_layer, const PointLayer& l
                                                                 : ""),
                                      false, {}, {}};
                 for (std::size_t a = 0; a < area_count; ++a) {
-                    const auto q = weighted_quantile(ranked[a], pct / 100.0);
+                    const auto q = weighted_quantile(ranked[a], ranked_weight[a], pct / 100.0);
                     col.numbers.push_back(q && std::isfinite(*q) ? q : std::nullopt);
                 }
                 areas_layer.columns.push_back(std::move(col));
